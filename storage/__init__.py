@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, async sessions, migrations and the bounded queries."""

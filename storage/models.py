@@ -1,0 +1,201 @@
+"""The database tables.
+
+Answers refer to criteria by their stable ids (pack id, question id), never by wording, so a
+pack's wording fix never orphans an answer. Every timestamp is timezone-aware (UTC).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    MANAGER = "manager"
+
+
+class AnswerStatus(StrEnum):
+    ANSWERED = "answered"
+    SKIPPED = "skipped"
+    NOT_MY_AREA = "not_my_area"
+
+
+def _timestamp(nullable: bool = False, **kwargs) -> object:
+    if nullable:
+        return Field(default=None, sa_type=UTCDateTime, nullable=True, **kwargs)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, **kwargs)
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    pack_id: str = Field(max_length=80)
+    timezone: str = Field(default="UTC", max_length=64)
+    language: str | None = Field(default=None, max_length=10)
+    anonymous_compare: bool = False
+    anonymity_threshold: int = 3
+    # Schedules (see bot/schedule): days as comma-separated ISO weekday numbers, Monday = 1.
+    reminder_days: str = Field(default="1,4", max_length=20)
+    reminder_time: time = Field(default=time(10, 0))
+    digest_days: str = Field(default="5", max_length=20)
+    digest_time: time = Field(default=time(16, 0))
+    quiet_start: time | None = Field(default=time(20, 0))
+    quiet_end: time | None = Field(default=time(8, 0))
+    weekly_reminder_cap: int = 2
+    digest_to_group: bool = False
+    created_at: datetime = _timestamp()
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
+    first_name: str = Field(default="", max_length=128)
+    username: str | None = Field(default=None, max_length=64)
+    language_code: str | None = Field(default=None, max_length=10)
+    # The team whose assessment this person answers in the private chat now.
+    active_team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL")
+    unreachable_since: datetime | None = _timestamp(nullable=True)
+    reminders_paused_until: datetime | None = _timestamp(nullable=True)
+    created_at: datetime = _timestamp()
+
+
+class Membership(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("team_id", "person_id", name="uq_membership_team_person"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE", index=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    role: str = Field(default=Role.MEMBER, max_length=16)
+    joined_at: datetime = _timestamp()
+
+
+class Invite(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=64, unique=True)
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE", index=True)
+    role: str = Field(default=Role.MEMBER, max_length=16)
+    created_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    expires_at: datetime | None = _timestamp(nullable=True)
+    max_uses: int | None = None
+    uses: int = 0
+    revoked_at: datetime | None = _timestamp(nullable=True)
+    created_at: datetime = _timestamp()
+
+
+class AssessmentRound(SQLModel, table=True):
+    __tablename__ = "assessment_round"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=100)
+    pack_id: str = Field(max_length=80)
+    pack_version: str = Field(max_length=20)
+    due_date: date | None = None
+    started_at: datetime = _timestamp()
+    closed_at: datetime | None = _timestamp(nullable=True)
+
+
+class Answer(SQLModel, table=True):
+    """The current answer of one person to one question in one round."""
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "person_id", "question_id", name="uq_answer_round_person_q"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="assessment_round.id", ondelete="CASCADE", index=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    question_id: str = Field(max_length=80)
+    status: str = Field(default=AnswerStatus.ANSWERED, max_length=16)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    rating: str | None = Field(default=None, max_length=32)
+    attachment_kind: str | None = Field(default=None, max_length=16)
+    attachment_file_id: str | None = Field(default=None, max_length=255)
+    attachment_name: str | None = Field(default=None, max_length=255)
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class AnswerRevision(SQLModel, table=True):
+    """A previous state of an answer, kept whenever an answer is changed."""
+
+    __tablename__ = "answer_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    answer_id: int = Field(foreign_key="answer.id", ondelete="CASCADE", index=True)
+    status: str = Field(max_length=16)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    rating: str | None = Field(default=None, max_length=32)
+    attachment_file_id: str | None = Field(default=None, max_length=255)
+    replaced_at: datetime = _timestamp()
+
+
+class AnswerMessage(SQLModel, table=True):
+    """Which Telegram message carried (part of) an answer, so editing that message edits it."""
+
+    __tablename__ = "answer_message"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", name="uq_answer_message_chat_msg"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    answer_id: int = Field(foreign_key="answer.id", ondelete="CASCADE", index=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int
+    part_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Conversation(SQLModel, table=True):
+    """Where a person is in the private-chat flow; survives restarts."""
+
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", primary_key=True)
+    round_id: int | None = Field(
+        default=None, foreign_key="assessment_round.id", ondelete="SET NULL"
+    )
+    question_id: str | None = Field(default=None, max_length=80)
+    step: str = Field(default="idle", max_length=24)
+    # Text typed while no question was open: kept until the person says where it belongs.
+    draft: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    updated_at: datetime = _timestamp()
+
+
+class GroupLink(SQLModel, table=True):
+    __tablename__ = "group_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE", index=True)
+    title: str = Field(default="", max_length=255)
+    linked_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    linked_at: datetime = _timestamp()
+
+
+class Delivery(SQLModel, table=True):
+    """One scheduled send; the unique key makes every kind of message go out once per period."""
+
+    __table_args__ = (
+        UniqueConstraint("kind", "recipient_chat_id", "period", name="uq_delivery_once"),
+        Index("ix_delivery_team_kind", "team_id", "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    recipient_chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    period: str = Field(max_length=40)
+    team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="CASCADE")
+    status: str = Field(default="pending", max_length=16)
+    created_at: datetime = _timestamp()
+    sent_at: datetime | None = _timestamp(nullable=True)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram update ids already handled, so a redelivered update changes nothing."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = _timestamp()
