@@ -1,0 +1,1 @@
+"""The Telegram bot: transport, flows and the composition root (bot/app.py)."""

@@ -1,0 +1,74 @@
+"""What runs before and after the feature handlers: duplicate updates, and what nothing else took.
+
+Telegram may deliver an update twice (a retried webhook, a restart before the offset was
+confirmed); the processed_update table makes the second delivery a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.runtime import runtime
+from storage.models import ProcessedUpdate
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+REMEMBER_UPDATES_FOR = timedelta(days=2)
+
+
+def register_first(app: Application, group: int) -> None:
+    app.add_handler(TypeHandler(Update, drop_duplicate_update), group)
+
+
+def register_last(app: Application, group: int) -> None:
+    app.add_handler(CallbackQueryHandler(unknown_button), group)
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, unknown_command), group
+    )
+
+
+async def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop here if this update id was handled before."""
+    async with runtime(context).sessions() as session:
+        session.add(ProcessedUpdate(update_id=update.update_id))
+        try:
+            await session.commit()
+        except IntegrityError:
+            log.info("duplicate update %s dropped", update.update_id)
+            raise ApplicationHandlerStop from None
+
+
+async def forget_old_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily: update ids only need remembering for as long as Telegram might redeliver."""
+    async with runtime(context).sessions() as session:
+        await session.execute(
+            delete(ProcessedUpdate).where(
+                ProcessedUpdate.processed_at < utcnow() - REMEMBER_UPDATES_FOR
+            )
+        )
+        await session.commit()
+
+
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button no handler recognises: forged, or from a version of the bot that is gone."""
+    await update.callback_query.answer("This button is no longer valid.", show_alert=True)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(
+        "I don't know that command. /help lists what I can do."
+    )

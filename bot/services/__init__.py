@@ -1,0 +1,1 @@
+"""Plain service functions over the database: no Telegram types in or out."""

@@ -1,0 +1,210 @@
+"""Saving answers: the moment they arrive, with the history of every change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from storage.models import Answer, AnswerMessage, AnswerRevision, AnswerStatus, Conversation
+from storage.types import utcnow
+
+# One answer holds at most this much text; a longer one is refused before anything is lost.
+ANSWER_MAX_CHARS = 20_000
+PART_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class SourceMessage:
+    """The Telegram message that carried a piece of an answer."""
+
+    chat_id: int
+    message_id: int
+
+
+async def get_answer(
+    session: AsyncSession, round_id: int, person_id: int, question_id: str
+) -> Answer | None:
+    return (
+        await session.execute(
+            select(Answer).where(
+                Answer.round_id == round_id,
+                Answer.person_id == person_id,
+                Answer.question_id == question_id,
+            )
+        )
+    ).scalar_one_or_none()
+
+
+def _remember(session: AsyncSession, answer: Answer) -> None:
+    """Keep the state being replaced, so every edit has a history."""
+    if answer.id is not None and (answer.text or answer.rating or answer.attachment_file_id):
+        session.add(
+            AnswerRevision(
+                answer_id=answer.id,
+                status=answer.status,
+                text=answer.text,
+                rating=answer.rating,
+                attachment_file_id=answer.attachment_file_id,
+            )
+        )
+
+
+async def _answer_row(
+    session: AsyncSession, round_id: int, person_id: int, question_id: str
+) -> Answer:
+    answer = await get_answer(session, round_id, person_id, question_id)
+    if answer is None:
+        answer = Answer(round_id=round_id, person_id=person_id, question_id=question_id, text="")
+        session.add(answer)
+        try:
+            async with session.begin_nested():
+                await session.flush()
+        except IntegrityError:
+            answer = await get_answer(session, round_id, person_id, question_id)
+    return answer
+
+
+async def save_text(
+    session: AsyncSession,
+    round_id: int,
+    person_id: int,
+    question_id: str,
+    text: str,
+    source: SourceMessage | None,
+    append: bool,
+) -> Answer:
+    """Store typed text as the answer, or add it to the answer being written."""
+    answer = await _answer_row(session, round_id, person_id, question_id)
+    _remember(session, answer)
+    if append and answer.text and answer.status == AnswerStatus.ANSWERED:
+        answer.text = answer.text + PART_SEPARATOR + text
+    else:
+        answer.text = text
+        await session.execute(delete(AnswerMessage).where(AnswerMessage.answer_id == answer.id))
+    answer.status = AnswerStatus.ANSWERED
+    answer.updated_at = utcnow()
+    if source is not None:
+        session.add(
+            AnswerMessage(
+                answer_id=answer.id,
+                chat_id=source.chat_id,
+                message_id=source.message_id,
+                part_text=text,
+            )
+        )
+    await session.flush()
+    return answer
+
+
+async def attach_file(
+    session: AsyncSession,
+    round_id: int,
+    person_id: int,
+    question_id: str,
+    kind: str,
+    file_id: str,
+    name: str | None,
+    caption: str | None,
+    source: SourceMessage | None,
+) -> Answer:
+    """Keep a voice note, photo or document as the answer or as evidence beside its text."""
+    answer = await _answer_row(session, round_id, person_id, question_id)
+    _remember(session, answer)
+    answer.attachment_kind, answer.attachment_file_id, answer.attachment_name = kind, file_id, name
+    if caption:
+        answer.text = answer.text + PART_SEPARATOR + caption if answer.text else caption
+        if source is not None:
+            session.add(
+                AnswerMessage(
+                    answer_id=answer.id,
+                    chat_id=source.chat_id,
+                    message_id=source.message_id,
+                    part_text=caption,
+                )
+            )
+    answer.status = AnswerStatus.ANSWERED
+    answer.updated_at = utcnow()
+    await session.flush()
+    return answer
+
+
+async def set_status(
+    session: AsyncSession, round_id: int, person_id: int, question_id: str, status: AnswerStatus
+) -> Answer:
+    """Skip or mark 'not my area'; a skip never throws away an answer already given."""
+    answer = await _answer_row(session, round_id, person_id, question_id)
+    if status == AnswerStatus.SKIPPED and answer.status == AnswerStatus.ANSWERED and answer.text:
+        return answer
+    if answer.status != status:
+        _remember(session, answer)
+        answer.status = status
+        answer.updated_at = utcnow()
+    await session.flush()
+    return answer
+
+
+async def set_rating(
+    session: AsyncSession, round_id: int, person_id: int, question_id: str, rating: str
+) -> Answer | None:
+    answer = await get_answer(session, round_id, person_id, question_id)
+    if answer is None:
+        return None
+    if answer.rating != rating:
+        _remember(session, answer)
+        answer.rating = rating
+        answer.updated_at = utcnow()
+        await session.flush()
+    return answer
+
+
+async def apply_message_edit(
+    session: AsyncSession, source: SourceMessage, new_text: str
+) -> Answer | None:
+    """The person edited a message that carried an answer: change that part of the answer."""
+    link = (
+        await session.execute(
+            select(AnswerMessage).where(
+                AnswerMessage.chat_id == source.chat_id,
+                AnswerMessage.message_id == source.message_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if link is None:
+        return None
+    answer = await session.get(Answer, link.answer_id)
+    parts = (
+        await session.execute(
+            select(AnswerMessage)
+            .where(AnswerMessage.answer_id == answer.id)
+            .order_by(AnswerMessage.id)
+        )
+    ).scalars().all()
+    old_text = link.part_text
+    link.part_text = new_text
+    _remember(session, answer)
+    if answer.text == PART_SEPARATOR.join(p.part_text if p is not link else old_text for p in parts):
+        answer.text = PART_SEPARATOR.join(p.part_text for p in parts)
+    else:
+        # The answer also holds text from elsewhere (a caption, an edit): replace just this part.
+        answer.text = answer.text.replace(old_text, new_text, 1)
+    answer.updated_at = utcnow()
+    await session.flush()
+    return answer
+
+
+async def conversation_of(session: AsyncSession, person_id: int) -> Conversation:
+    conversation = await session.get(Conversation, person_id)
+    if conversation is None:
+        conversation = Conversation(person_id=person_id)
+        session.add(conversation)
+    return conversation
+
+
+def move_to(conversation: Conversation, round_id: int | None, question_id: str | None,
+            step: str) -> None:
+    conversation.round_id, conversation.question_id, conversation.step = round_id, question_id, step
+    conversation.updated_at = utcnow()

@@ -1,0 +1,51 @@
+"""People as the bot knows them: created on first contact, kept in step with Telegram."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from storage.models import Person
+
+
+@dataclass(frozen=True)
+class TelegramUser:
+    """What the bot needs from a Telegram user, without the Telegram type."""
+
+    id: int
+    first_name: str
+    username: str | None = None
+    language_code: str | None = None
+
+
+async def ensure_person(session: AsyncSession, user: TelegramUser) -> Person:
+    """Find or create the person; refresh their name and language when Telegram's changed."""
+    person = (
+        await session.execute(select(Person).where(Person.telegram_user_id == user.id))
+    ).scalar_one_or_none()
+    if person is None:
+        person = Person(
+            telegram_user_id=user.id,
+            first_name=user.first_name[:128],
+            username=user.username,
+            language_code=user.language_code,
+        )
+        session.add(person)
+        try:
+            async with session.begin_nested():
+                await session.flush()
+        except IntegrityError:
+            # Two first messages at once: the other one created the row.
+            person = (
+                await session.execute(select(Person).where(Person.telegram_user_id == user.id))
+            ).scalar_one()
+        return person
+    if (person.first_name, person.username) != (user.first_name[:128], user.username):
+        person.first_name, person.username = user.first_name[:128], user.username
+    if person.unreachable_since is not None:
+        # They wrote to us, so they can be written to again.
+        person.unreachable_since = None
+    return person

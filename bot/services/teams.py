@@ -1,0 +1,152 @@
+"""Teams, memberships, invites and rounds."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from criteria.model import Pack
+from storage.models import AssessmentRound, Invite, Membership, Person, Role, Team
+from storage.queries import current_round
+from storage.types import utcnow
+
+DEFAULT_INVITE_LIFETIME = timedelta(days=30)
+TEAM_NAME_MAX = 100
+
+
+class JoinOutcome(StrEnum):
+    JOINED = "joined"
+    ALREADY_MEMBER = "already_member"
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    outcome: JoinOutcome
+    team: Team | None = None
+    role: str | None = None
+
+
+def new_invite_token() -> str:
+    # 128 random bits, URL-safe: fits a deep-link payload ([A-Za-z0-9_-], at most 64 chars).
+    return secrets.token_urlsafe(16)
+
+
+async def create_team(
+    session: AsyncSession, founder: Person, name: str, pack: Pack, timezone: str
+) -> tuple[Team, AssessmentRound, Invite]:
+    """A team with its first round, the founder as manager, and a member invite to share."""
+    team = Team(name=name.strip()[:TEAM_NAME_MAX], pack_id=pack.id, timezone=timezone)
+    session.add(team)
+    await session.flush()
+    session.add(Membership(team_id=team.id, person_id=founder.id, role=Role.MANAGER))
+    round_ = AssessmentRound(
+        team_id=team.id, name="Round 1", pack_id=pack.id, pack_version=pack.version
+    )
+    session.add(round_)
+    invite = await create_invite(session, team.id, founder.id)
+    founder.active_team_id = team.id
+    await session.flush()
+    return team, round_, invite
+
+
+async def create_invite(
+    session: AsyncSession,
+    team_id: int,
+    created_by: int | None,
+    role: str = Role.MEMBER,
+    lifetime: timedelta | None = DEFAULT_INVITE_LIFETIME,
+    max_uses: int | None = None,
+) -> Invite:
+    invite = Invite(
+        token=new_invite_token(),
+        team_id=team_id,
+        role=role,
+        created_by=created_by,
+        expires_at=utcnow() + lifetime if lifetime else None,
+        max_uses=max_uses,
+    )
+    session.add(invite)
+    await session.flush()
+    return invite
+
+
+async def join_with_invite(
+    session: AsyncSession, person: Person, token: str, now: datetime | None = None
+) -> JoinResult:
+    """Use an invite token; the person's answering switches to the team they joined."""
+    now = now or utcnow()
+    invite = (
+        await session.execute(select(Invite).where(Invite.token == token))
+    ).scalar_one_or_none()
+    if invite is None:
+        return JoinResult(JoinOutcome.UNKNOWN)
+    team = await session.get(Team, invite.team_id)
+    existing = (
+        await session.execute(
+            select(Membership).where(
+                Membership.team_id == invite.team_id, Membership.person_id == person.id
+            )
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        person.active_team_id = team.id
+        return JoinResult(JoinOutcome.ALREADY_MEMBER, team, existing.role)
+    if invite.revoked_at is not None:
+        return JoinResult(JoinOutcome.REVOKED, team)
+    if invite.expires_at is not None and invite.expires_at <= now:
+        return JoinResult(JoinOutcome.EXPIRED, team)
+    # Count the use atomically, so two people racing for the last use cannot both get it.
+    claimed = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id)
+        .where((Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
+        .values(uses=Invite.uses + 1)
+    )
+    if claimed.rowcount == 0:
+        return JoinResult(JoinOutcome.USED_UP, team)
+    try:
+        async with session.begin_nested():
+            session.add(Membership(team_id=team.id, person_id=person.id, role=invite.role))
+    except IntegrityError:
+        return JoinResult(JoinOutcome.ALREADY_MEMBER, team, invite.role)
+    person.active_team_id = team.id
+    return JoinResult(JoinOutcome.JOINED, team, invite.role)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What a person is answering now: their team, its open round, and their role there."""
+
+    team: Team
+    round: AssessmentRound
+    role: str
+
+
+async def active_assessment(session: AsyncSession, person: Person) -> Assessment | None:
+    """The team the person answers for (their chosen one, else their newest) and its round."""
+    rows = (
+        await session.execute(
+            select(Team, Membership.role)
+            .join(Membership, Membership.team_id == Team.id)
+            .where(Membership.person_id == person.id)
+            .order_by(Membership.joined_at.desc(), Membership.id.desc())
+        )
+    ).all()
+    if not rows:
+        return None
+    team, role = next(((t, r) for t, r in rows if t.id == person.active_team_id), rows[0])
+    round_ = await current_round(session, team.id)
+    if round_ is None:
+        return None
+    return Assessment(team, round_, role)

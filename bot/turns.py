@@ -1,0 +1,56 @@
+"""One update's view of the world: who is talking, what they answer, where they are.
+
+Handlers open a Turn, act, and commit; the Turn is the only place that loads this state, so every
+flow reads it the same way and in a fixed number of statements.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import User
+
+from bot.runtime import Runtime
+from bot.services.answers import conversation_of
+from bot.services.people import TelegramUser, ensure_person
+from bot.services.teams import Assessment, active_assessment
+from criteria.model import Pack
+from storage.models import Conversation, Person
+from storage.queries import person_statuses
+
+
+def as_telegram_user(user: User) -> TelegramUser:
+    return TelegramUser(user.id, user.first_name or "", user.username, user.language_code)
+
+
+@dataclass
+class Turn:
+    session: AsyncSession
+    person: Person
+    assessment: Assessment | None
+    pack: Pack | None
+    conversation: Conversation
+
+    @property
+    def round_id(self) -> int | None:
+        return self.assessment.round.id if self.assessment else None
+
+    async def statuses(self) -> dict[str, str]:
+        return await person_statuses(self.session, self.round_id, self.person.id)
+
+
+@asynccontextmanager
+async def open_turn(rt: Runtime, user: User):
+    """A session with the person, their assessment and conversation loaded; commits on success."""
+    async with rt.sessions() as session:
+        person = await ensure_person(session, as_telegram_user(user))
+        await session.flush()
+        assessment = await active_assessment(session, person)
+        pack = None
+        if assessment is not None:
+            pack = rt.packs.get(assessment.round.pack_id)
+        conversation = await conversation_of(session, person.id)
+        yield Turn(session, person, assessment, pack, conversation)
+        await session.commit()

@@ -1,0 +1,44 @@
+"""Runs the real bot Application against the fake Bot API, as `python -m bot` would."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from telegram.ext import Application
+
+from bot.__main__ import ALLOWED_UPDATES
+from bot.app import build_application
+from bot.config import Settings
+
+
+def settings_for(fake, database_url: str, criteria_dir: Path | None = None, **extra) -> Settings:
+    return Settings(
+        _env_file=None,
+        telegram_bot_token=fake.token,
+        database_url=database_url,
+        telegram_api_base_url=fake.base_url,
+        telegram_api_base_file_url=fake.base_file_url,
+        criteria_dir=criteria_dir,
+        **extra,
+    )
+
+
+@asynccontextmanager
+async def running_bot(fake, database_url: str, **settings_extra) -> AsyncIterator[Application]:
+    """Start polling like Application.run_polling does, and stop the same way."""
+    application = build_application(settings_for(fake, database_url, **settings_extra))
+    await application.initialize()
+    await application.post_init(application)
+    await application.updater.start_polling(
+        poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
+    )
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        await application.post_shutdown(application)
