@@ -58,6 +58,8 @@ class Person(SQLModel, table=True):
     first_name: str = Field(default="", max_length=128)
     username: str | None = Field(default=None, max_length=64)
     language_code: str | None = Field(default=None, max_length=10)
+    # Set by /language; wins over Telegram's language_code.
+    chosen_language: str | None = Field(default=None, max_length=10)
     # The team whose assessment this person answers in the private chat now.
     active_team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="SET NULL")
     unreachable_since: datetime | None = _timestamp(nullable=True)
@@ -188,6 +190,8 @@ class Delivery(SQLModel, table=True):
     period: str = Field(max_length=40)
     team_id: int | None = Field(default=None, foreign_key="team.id", ondelete="CASCADE")
     status: str = Field(default="pending", max_length=16)
+    # What was sent, as JSON (for example a digest's numbers, to show change since last week).
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = _timestamp()
     sent_at: datetime | None = _timestamp(nullable=True)
 
@@ -199,3 +203,30 @@ class ProcessedUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     processed_at: datetime = _timestamp()
+
+
+class Consensus(SQLModel, table=True):
+    """What a team agreed on for one area in one round: maturity, strengths, improvements."""
+
+    __table_args__ = (UniqueConstraint("round_id", "area_id", name="uq_consensus_round_area"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="assessment_round.id", ondelete="CASCADE", index=True)
+    area_id: str = Field(max_length=80)
+    chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    poll_id: str | None = Field(default=None, max_length=64, index=True)
+    poll_message_id: int | None = None
+    agreed_rating: str | None = Field(default=None, max_length=32)
+    vote_counts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    strengths: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    improvements: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    prompt_message_id: int | None = None
+    updated_at: datetime = _timestamp()
+
+
+class Lease(SQLModel, table=True):
+    """A named lease that one bot instance holds at a time (for example: running schedules)."""
+
+    name: str = Field(max_length=64, primary_key=True)
+    holder: str = Field(max_length=128)
+    expires_at: datetime = _timestamp()
