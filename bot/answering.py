@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 
 from bot import question_view as view
-from bot.callbacks import ANSWER_PATTERN, AnswerButton, parse_answer_button
+from bot.callbacks import ANSWER_PATTERN, parse_answer_button
 from bot.domain.progress import next_question, person_area_progress
 from bot.render import esc, preview
 from bot.runtime import runtime
@@ -73,8 +73,9 @@ def register(app: Application, group: int) -> None:
         group,
     )
     app.add_handler(
-        MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
-                       text_answer),
+        MessageHandler(
+            PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, text_answer
+        ),
         group,
     )
     app.add_handler(
@@ -88,14 +89,19 @@ def register(app: Application, group: int) -> None:
 
 
 async def ask_next(
-    turn: Turn, message_target: Message | None, context: ContextTypes.DEFAULT_TYPE,
-    chat_id: int, after: str | None = None, intro: str | None = None,
+    turn: Turn,
+    message_target: Message | None,
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    after: str | None = None,
+    intro: str | None = None,
 ) -> None:
     """Show the next question (or the end); the conversation moves there."""
     statuses = await turn.statuses()
     question = next_question(turn.pack, statuses, after=after)
     if question is None:
         answers.move_to(turn.conversation, turn.round_id, None, Steps.DONE)
+        await turn.commit()
         skipped = sum(1 for s in statuses.values() if s == AnswerStatus.SKIPPED)
         await context.bot.send_message(chat_id, view.finished_text(turn.pack, skipped))
         return
@@ -103,8 +109,13 @@ async def ask_next(
 
 
 async def show_question(
-    turn: Turn, context: ContextTypes.DEFAULT_TYPE, chat_id: int, question: Question,
-    statuses: dict[str, str] | None = None, intro: str | None = None, draft: str | None = None,
+    turn: Turn,
+    context: ContextTypes.DEFAULT_TYPE,
+    chat_id: int,
+    question: Question,
+    statuses: dict[str, str] | None = None,
+    intro: str | None = None,
+    draft: str | None = None,
 ) -> None:
     if statuses is None:
         statuses = await turn.statuses()
@@ -117,6 +128,7 @@ async def show_question(
         text = f"{intro}\n\n{text}"
     answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ANSWERING)
     turn.conversation.draft = draft
+    await turn.commit()
     await context.bot.send_message(
         chat_id,
         text,
@@ -174,6 +186,7 @@ async def pause_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if await _reply_without_assessment(turn, update.effective_message):
             return
         turn.conversation.step = Steps.PAUSED
+        await turn.commit()
         await update.effective_message.reply_text(PAUSED_TEXT)
 
 
@@ -211,10 +224,16 @@ async def _save_text(turn: Turn, context, message: Message, question: Question, 
         )
         return
     answer = await answers.save_text(
-        turn.session, turn.round_id, turn.person.id, question.id, text.strip(),
-        SourceMessage(message.chat_id, message.message_id), append=appending,
+        turn.session,
+        turn.round_id,
+        turn.person.id,
+        question.id,
+        text.strip(),
+        SourceMessage(message.chat_id, message.message_id),
+        append=appending,
     )
     answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ADDING)
+    await turn.commit()
     await message.reply_text(
         view.saved_text(answer, question, appended=appending and current > 0),
         reply_markup=view.saved_keyboard(turn.round_id, question),
@@ -250,15 +269,24 @@ async def attachment_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             question = _question_or_none(turn, turn.conversation.question_id)
         question = question or next_question(turn.pack, statuses)
         if question is None:
-            await message.reply_text("You have answered every question already — /review to "
-                                     "change an answer and attach this there.")
+            await message.reply_text(
+                "You have answered every question already — /review to "
+                "change an answer and attach this there."
+            )
             return
         answer = await answers.attach_file(
-            turn.session, turn.round_id, turn.person.id, question.id, kind, file_id, name,
+            turn.session,
+            turn.round_id,
+            turn.person.id,
+            question.id,
+            kind,
+            file_id,
+            name,
             (message.caption or "").strip() or None,
             SourceMessage(message.chat_id, message.message_id),
         )
         answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ADDING)
+        await turn.commit()
         label = {"voice": "voice note", "photo": "photo", "document": "document"}.get(kind, kind)
         text = (
             f"📎 Kept your {label} with your answer to:\n<i>{esc(question.text)}</i>\n\n"
@@ -298,6 +326,7 @@ async def edited_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         )
         if answer is None:
             return
+        await turn.commit()
         question = None
         if turn.pack is not None:
             question = _question_or_none(turn, answer.question_id)
@@ -315,8 +344,9 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     button = parse_answer_button(query.data)
     async with open_turn(runtime(context), update.effective_user) as turn:
         if turn.assessment is None or button.round_id != turn.round_id:
-            await query.answer("This button belongs to an earlier round or another team.",
-                               show_alert=True)
+            await query.answer(
+                "This button belongs to an earlier round or another team.", show_alert=True
+            )
             return
         question = _question_or_none(turn, button.question_id)
         if question is None:
@@ -339,16 +369,20 @@ async def _on_help(turn, context, query, question, button) -> None:
 
 
 async def _on_skip(turn, context, query, question, button) -> None:
-    await answers.set_status(turn.session, turn.round_id, turn.person.id, question.id,
-                             AnswerStatus.SKIPPED)
+    await answers.set_status(
+        turn.session, turn.round_id, turn.person.id, question.id, AnswerStatus.SKIPPED
+    )
+    await turn.commit()
     await query.answer("Skipped — I will come back to it at the end.")
     await _drop_keyboard(query)
     await ask_next(turn, None, context, query.message.chat.id, after=question.id)
 
 
 async def _on_not_my_area(turn, context, query, question, button) -> None:
-    await answers.set_status(turn.session, turn.round_id, turn.person.id, question.id,
-                             AnswerStatus.NOT_MY_AREA)
+    await answers.set_status(
+        turn.session, turn.round_id, turn.person.id, question.id, AnswerStatus.NOT_MY_AREA
+    )
+    await turn.commit()
     await query.answer("Marked as not your area.")
     await _drop_keyboard(query)
     await ask_next(turn, None, context, query.message.chat.id, after=question.id)
@@ -364,6 +398,7 @@ async def _on_back(turn, context, query, question, button) -> None:
 
 async def _on_pause(turn, context, query, question, button) -> None:
     turn.conversation.step = Steps.PAUSED
+    await turn.commit()
     await query.answer("Paused")
     await _drop_keyboard(query)
     await context.bot.send_message(query.message.chat.id, PAUSED_TEXT)
@@ -380,11 +415,13 @@ async def _on_rate(turn, context, query, question, button) -> None:
         await query.answer("This button is no longer valid.", show_alert=True)
         return
     level = MATURITY_LEVELS[button.arg]
-    answer = await answers.set_rating(turn.session, turn.round_id, turn.person.id, question.id,
-                                      level.id)
+    answer = await answers.set_rating(
+        turn.session, turn.round_id, turn.person.id, question.id, level.id
+    )
     if answer is None:
         await query.answer("Type an answer first, then rate it.", show_alert=True)
         return
+    await turn.commit()
     await query.answer(f"Rated: {level.label}")
     await _drop_keyboard(query)
     await ask_next(turn, None, context, query.message.chat.id, after=question.id)
@@ -407,10 +444,12 @@ async def _on_keep_draft(turn, context, query, question, button) -> None:
         await query.answer("Nothing waiting to be saved here.")
         await _drop_keyboard(query)
         return
-    answer = await answers.save_text(turn.session, turn.round_id, turn.person.id, question.id,
-                                     draft, None, append=False)
+    answer = await answers.save_text(
+        turn.session, turn.round_id, turn.person.id, question.id, draft, None, append=False
+    )
     turn.conversation.draft = None
     answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ADDING)
+    await turn.commit()
     await query.answer("Saved")
     await _drop_keyboard(query)
     await context.bot.send_message(

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 MAX_CALLBACK_BYTES = 64
 ANSWER_PREFIX = "a"
 ANSWER_ACTIONS = (
-    "help", "skip", "nma", "back", "pause", "next", "rate", "resume", "keep", "drop", "show"
+    "help",
+    "skip",
+    "nma",
+    "back",
+    "pause",
+    "next",
+    "rate",
+    "resume",
+    "keep",
+    "drop",
+    "show",
 )
 ANSWER_PATTERN = re.compile(
     rf"^{ANSWER_PREFIX}:(?P<action>{'|'.join(ANSWER_ACTIONS)}):(?P<round>\d{{1,12}}):"

@@ -67,8 +67,11 @@ def invite_link(bot_username: str, token: str) -> str:
 
 
 def share_keyboard(link: str, team_name: str) -> InlineKeyboardMarkup:
-    share = "https://t.me/share/url?url=" + quote(link, safe="") + "&text=" + quote(
-        f"Join {team_name} for our self-assessment", safe=""
+    share = (
+        "https://t.me/share/url?url="
+        + quote(link, safe="")
+        + "&text="
+        + quote(f"Join {team_name} for our self-assessment", safe="")
     )
     return InlineKeyboardMarkup([[InlineKeyboardButton("📤 Share invite", url=share)]])
 
@@ -86,14 +89,16 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             await answering.resume(turn, context, message.chat_id)
             return
         result = await teams.join_with_invite(turn.session, turn.person, token[:64])
+        await turn.commit()
         if result.outcome in JOIN_PROBLEMS:
             await message.reply_text(JOIN_PROBLEMS[result.outcome])
             return
         await turn.session.flush()
         turn.assessment = await teams.active_assessment(turn.session, turn.person)
         if turn.assessment is None:
-            await message.reply_text(f"You are in <b>{esc(result.team.name)}</b>. "
-                                     + answering.NO_ROUND_TEXT)
+            await message.reply_text(
+                f"You are in <b>{esc(result.team.name)}</b>. " + answering.NO_ROUND_TEXT
+            )
             return
         turn.pack = rt.packs.get(turn.assessment.round.pack_id)
         if result.outcome == JoinOutcome.JOINED:
@@ -127,6 +132,7 @@ async def new_team_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         team, _round, invite = await teams.create_team(
             turn.session, turn.person, name, pack, rt.settings.default_timezone
         )
+        await turn.commit()  # the link must work the moment it is shown
         link = invite_link(rt.bot_username, invite.token)
         await message.reply_text(
             f"✅ Team <b>{esc(team.name)}</b> is ready, using “{esc(pack.title)}” "
@@ -146,11 +152,13 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             await message.reply_text(answering.NO_TEAM_TEXT)
             return
         if turn.assessment.role != Role.MANAGER:
-            await message.reply_text("Only a team's managers can create invite links. "
-                                     "Ask your manager to send you one.")
+            await message.reply_text(
+                "Only a team's managers can create invite links. Ask your manager to send you one."
+            )
             return
         team = turn.assessment.team
         invite = await teams.create_invite(turn.session, team.id, turn.person.id)
+        await turn.commit()
         link = invite_link(rt.bot_username, invite.token)
         await message.reply_text(
             f"New invite link for <b>{esc(team.name)}</b> (valid 30 days):\n{esc(link)}",

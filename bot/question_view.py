@@ -23,7 +23,11 @@ def question_text(
         "",
         f"<b>{esc(question.text)}</b>",
     ]
-    if answer is not None and answer.status == "answered" and (answer.text or answer.attachment_kind):
+    if (
+        answer is not None
+        and answer.status == "answered"
+        and (answer.text or answer.attachment_kind)
+    ):
         lines += ["", "Your answer so far:"]
         if answer.text:
             lines.append(f"<blockquote>{esc(preview(answer.text))}</blockquote>")
@@ -38,8 +42,10 @@ def question_text(
             "<i>Save it as your answer to this question?</i>",
         ]
     else:
-        lines += ["", "<i>Type your answer — one message or several. A voice note or photo "
-                  "works too.</i>"]
+        lines += [
+            "",
+            "<i>Type your answer — one message or several. A voice note or photo works too.</i>",
+        ]
     return "\n".join(lines)
 
 
@@ -56,7 +62,9 @@ def question_keyboard(
         rows.append([button("✅ Save as answer", "keep"), button("✖️ Discard", "drop")])
     if answered:
         rows.append([button("Next ➡️", "next")])
-    rows.append([button("❓ Help", "help"), button("⏭ Skip", "skip"), button("🙅 Not my area", "nma")])
+    rows.append(
+        [button("❓ Help", "help"), button("⏭ Skip", "skip"), button("🙅 Not my area", "nma")]
+    )
     navigation = [button("⏸ Pause", "pause")]
     if pack.questions()[0].id != question.id:
         navigation.insert(0, button("⬅️ Back", "back"))
@@ -68,8 +76,9 @@ def saved_text(answer: Answer, question: Question, appended: bool) -> str:
     verb = "Added to your answer" if appended else "Saved"
     lines = [f"✅ {verb} ({len(answer.text):,} characters)."]
     if question.asks_rating:
-        lines.append("How established is this way of working? Tap one — or send another "
-                     "message to add more.")
+        lines.append(
+            "How established is this way of working? Tap one — or send another message to add more."
+        )
     else:
         lines.append("Send another message to add more, or tap Next.")
     return "\n".join(lines)
@@ -79,15 +88,22 @@ def saved_keyboard(round_id: int, question: Question) -> InlineKeyboardMarkup:
     rows = []
     if question.asks_rating:
         rows += [
-            [InlineKeyboardButton(
-                level.label, callback_data=AnswerButton("rate", round_id, question.id, i).encode()
-            )]
+            [
+                InlineKeyboardButton(
+                    level.label,
+                    callback_data=AnswerButton("rate", round_id, question.id, i).encode(),
+                )
+            ]
             for i, level in enumerate(MATURITY_LEVELS)
         ]
     label = "Next without rating ➡️" if question.asks_rating else "Next ➡️"
-    rows.append([InlineKeyboardButton(
-        label, callback_data=AnswerButton("next", round_id, question.id).encode()
-    )])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                label, callback_data=AnswerButton("next", round_id, question.id).encode()
+            )
+        ]
+    )
     return InlineKeyboardMarkup(rows)
 
 
@@ -108,8 +124,10 @@ def help_text(pack: Pack, question: Question) -> str:
 def progress_text(team_name: str, areas: list[AreaProgress]) -> str:
     done = sum(a.done for a in areas)
     total = sum(a.total for a in areas)
-    lines = [f"📊 <b>Your progress — {esc(team_name)}</b>", f"{progress_bar(done, total)} "
-             f"{done}/{total} questions"]
+    lines = [
+        f"📊 <b>Your progress — {esc(team_name)}</b>",
+        f"{progress_bar(done, total)} {done}/{total} questions",
+    ]
     lines.append("")
     for area in areas:
         mark = "✅" if area.complete else "▫️"

@@ -22,8 +22,9 @@ RATING_LABELS = {level.id: level.label for level in MATURITY_LEVELS}
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(CommandHandler("review", review_command, filters=filters.ChatType.PRIVATE),
-                    group)
+    app.add_handler(
+        CommandHandler("review", review_command, filters=filters.ChatType.PRIVATE), group
+    )
     app.add_handler(CallbackQueryHandler(review_area, pattern=REVIEW_PATTERN), group)
 
 
@@ -35,10 +36,12 @@ async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             return
         areas = person_area_progress(turn.pack, await turn.statuses())
         rows = [
-            [InlineKeyboardButton(
-                f"{area.title} · {area.done}/{area.total}",
-                callback_data=f"r:{turn.round_id}:{area.area_id}",
-            )]
+            [
+                InlineKeyboardButton(
+                    f"{area.title} · {area.done}/{area.total}",
+                    callback_data=f"r:{turn.round_id}:{area.area_id}",
+                )
+            ]
             for area in areas
         ]
         await update.effective_message.reply_text(

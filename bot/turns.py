@@ -37,6 +37,10 @@ class Turn:
     def round_id(self) -> int | None:
         return self.assessment.round.id if self.assessment else None
 
+    async def commit(self) -> None:
+        """Make what this turn wrote durable; call it before telling the person it is saved."""
+        await self.session.commit()
+
     async def statuses(self) -> dict[str, str]:
         return await person_statuses(self.session, self.round_id, self.person.id)
 

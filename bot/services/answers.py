@@ -177,16 +177,22 @@ async def apply_message_edit(
         return None
     answer = await session.get(Answer, link.answer_id)
     parts = (
-        await session.execute(
-            select(AnswerMessage)
-            .where(AnswerMessage.answer_id == answer.id)
-            .order_by(AnswerMessage.id)
+        (
+            await session.execute(
+                select(AnswerMessage)
+                .where(AnswerMessage.answer_id == answer.id)
+                .order_by(AnswerMessage.id)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     old_text = link.part_text
     link.part_text = new_text
     _remember(session, answer)
-    if answer.text == PART_SEPARATOR.join(p.part_text if p is not link else old_text for p in parts):
+    if answer.text == PART_SEPARATOR.join(
+        p.part_text if p is not link else old_text for p in parts
+    ):
         answer.text = PART_SEPARATOR.join(p.part_text for p in parts)
     else:
         # The answer also holds text from elsewhere (a caption, an edit): replace just this part.
@@ -204,7 +210,8 @@ async def conversation_of(session: AsyncSession, person_id: int) -> Conversation
     return conversation
 
 
-def move_to(conversation: Conversation, round_id: int | None, question_id: str | None,
-            step: str) -> None:
+def move_to(
+    conversation: Conversation, round_id: int | None, question_id: str | None, step: str
+) -> None:
     conversation.round_id, conversation.question_id, conversation.step = round_id, question_id, step
     conversation.updated_at = utcnow()
