@@ -216,7 +216,7 @@ async def text_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def _save_text(turn: Turn, context, message: Message, question: Question, text: str) -> None:
     appending = turn.conversation.step == Steps.ADDING
     existing = await answers.get_answer(turn.session, turn.round_id, turn.person.id, question.id)
-    current = len(existing.text) if existing and appending else 0
+    current = len(existing.text) if existing is not None and appending else 0
     if current + len(text) > ANSWER_MAX_CHARS:
         await message.reply_text(
             f"This answer would pass {ANSWER_MAX_CHARS:,} characters, so that last message was "
@@ -231,6 +231,7 @@ async def _save_text(turn: Turn, context, message: Message, question: Question, 
         text.strip(),
         SourceMessage(message.chat_id, message.message_id),
         append=appending,
+        existing=existing,
     )
     answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ADDING)
     await turn.commit()

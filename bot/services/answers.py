@@ -54,9 +54,13 @@ def _remember(session: AsyncSession, answer: Answer) -> None:
 
 
 async def _answer_row(
-    session: AsyncSession, round_id: int, person_id: int, question_id: str
+    session: AsyncSession,
+    round_id: int,
+    person_id: int,
+    question_id: str,
+    existing: Answer | None = None,
 ) -> Answer:
-    answer = await get_answer(session, round_id, person_id, question_id)
+    answer = existing or await get_answer(session, round_id, person_id, question_id)
     if answer is None:
         answer = Answer(round_id=round_id, person_id=person_id, question_id=question_id, text="")
         session.add(answer)
@@ -76,13 +80,18 @@ async def save_text(
     text: str,
     source: SourceMessage | None,
     append: bool,
+    existing: Answer | None = None,
 ) -> Answer:
-    """Store typed text as the answer, or add it to the answer being written."""
-    answer = await _answer_row(session, round_id, person_id, question_id)
-    _remember(session, answer)
+    """Store typed text as the answer, or add it to the answer being written.
+
+    `existing` saves a query when the caller already loaded the answer. Adding to an answer
+    being written keeps no revision (it is one answer arriving in parts); replacing one does.
+    """
+    answer = await _answer_row(session, round_id, person_id, question_id, existing)
     if append and answer.text and answer.status == AnswerStatus.ANSWERED:
         answer.text = answer.text + PART_SEPARATOR + text
     else:
+        _remember(session, answer)
         answer.text = text
         await session.execute(delete(AnswerMessage).where(AnswerMessage.answer_id == answer.id))
     answer.status = AnswerStatus.ANSWERED
@@ -213,5 +222,11 @@ async def conversation_of(session: AsyncSession, person_id: int) -> Conversation
 def move_to(
     conversation: Conversation, round_id: int | None, question_id: str | None, step: str
 ) -> None:
+    if (conversation.round_id, conversation.question_id, conversation.step) == (
+        round_id,
+        question_id,
+        step,
+    ):
+        return  # nothing moved: spare the UPDATE
     conversation.round_id, conversation.question_id, conversation.step = round_id, question_id, step
     conversation.updated_at = utcnow()

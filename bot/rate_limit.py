@@ -1,0 +1,44 @@
+"""Telegram's flood limits: replies go out at once, broadcasts share ~30 messages a second.
+
+Telegram's overall limit of about 30 messages a second is about bulk notifications. A reply to a
+person who just wrote should not queue behind a reminder run, nor behind other people's replies,
+so messages sent while handling an update skip the overall limiter; everything else (scheduled
+jobs: reminders, digests) shares it. Group chats keep their 20-a-minute limit either way, and
+every request is retried after a 429 (RetryAfter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from telegram.ext import AIORateLimiter
+
+_handling_update: ContextVar[bool] = ContextVar("handling_update", default=False)
+
+
+@contextmanager
+def replying_to_update():
+    """Mark the current task as handling a person's update (see module docstring)."""
+    token = _handling_update.set(True)
+    try:
+        yield
+    finally:
+        _handling_update.reset(token)
+
+
+async def as_reply(coroutine: Awaitable[Any]) -> Any:
+    with replying_to_update():
+        return await coroutine
+
+
+class ReplyAwareRateLimiter(AIORateLimiter):
+    """AIORateLimiter whose overall limit applies to broadcasts only."""
+
+    async def _run_request(self, chat, group, allow_paid_broadcast, callback, args, kwargs):
+        # PTB decides `chat` (use the overall limiter) per method; a reply opts out of it.
+        if _handling_update.get():
+            chat = False
+        return await super()._run_request(chat, group, allow_paid_broadcast, callback, args, kwargs)
