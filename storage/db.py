@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 
 
 def create_engine(url: str, **kwargs) -> AsyncEngine:
@@ -24,10 +25,14 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
+    # asyncpg waits 60 s for an unanswered connect: a database host that went dark would hold
+    # every update that long before the person hears that the database is unreachable.
+    kwargs.setdefault("connect_args", {"timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS})
     return create_async_engine(url, **kwargs)
 
 
@@ -39,6 +44,15 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # Let SQLAlchemy, not the driver, say when a transaction begins (see _begin_immediate).
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection) -> None:
+    # A transaction that reads and then writes cannot wait for another writer in SQLite: it
+    # fails at once with "database is locked". Taking the write lock at BEGIN makes concurrent
+    # transactions queue (up to busy_timeout) instead of failing.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

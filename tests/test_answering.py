@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import timedelta
 
 import pytest
 from sqlmodel import select
 
-from criteria.loader import DEFAULT_PACK_ID, load_packs
 from criteria.model import MATURITY_LEVELS
-from storage.models import Answer, AnswerRevision, Conversation, Invite, Person
+from storage.models import AnswerRevision, Conversation, Invite, Person
 from storage.types import utcnow
 from tests.support.botrunner import running_bot
 from tests.support.fake_telegram import FakeTelegram
-
-PACK = load_packs().get(DEFAULT_PACK_ID)
-QUESTIONS = PACK.questions()
-INVITE_LINK = re.compile(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]+)")
+from tests.support.flows import (
+    PACK,
+    QUESTIONS,
+    answer_current,
+    join,
+    start_team,
+    stored_answers,
+)
 
 
 @pytest.fixture
@@ -32,46 +34,6 @@ async def fake():
 async def bot(fake, db):
     async with running_bot(fake, db.url) as application:
         yield application
-
-
-async def start_team(fake, manager_name: str = "Maria") -> tuple[object, str]:
-    """A manager creates a team; returns the manager and the invite token."""
-    manager = fake.person(manager_name)
-    await manager.command("/newteam", "Front desk <North> & Co")
-    created = await manager.wait_for_message(contains="is ready")
-    match = INVITE_LINK.search(created.text)
-    assert match, created.text
-    assert match.group(1) == fake.bot_username
-    assert "Front desk <North> & Co" in created.text  # shown exactly as typed, escaped in HTML
-    assert any("Share" in text for text in created.button_texts)
-    return manager, match.group(2)
-
-
-async def join(fake, name: str, token: str):
-    person = fake.person(name)
-    await person.command("/start", token)
-    first = await person.wait_for_message(contains=QUESTIONS[0].text)
-    assert "Welcome to" in first.text
-    return person, first
-
-
-async def answer_current(person, text: str, rating: int | None = 0):
-    """Type an answer to the open question, then rate it (or tap Next)."""
-    await person.send(text)
-    saved = await person.wait_for_message(contains="Saved")
-    if rating is None:
-        await person.press(saved, "Next without rating ➡️")
-    else:
-        await person.press(saved, MATURITY_LEVELS[rating].label)
-
-
-async def stored_answers(db, telegram_user_id: int) -> dict[str, Answer]:
-    async with db.sessions() as session:
-        person = (
-            await session.execute(select(Person).where(Person.telegram_user_id == telegram_user_id))
-        ).scalar_one()
-        rows = await session.execute(select(Answer).where(Answer.person_id == person.id))
-        return {answer.question_id: answer for answer in rows.scalars()}
 
 
 async def test_start_without_team_explains_how_to_join(fake, bot):
@@ -231,9 +193,10 @@ async def test_bad_input_gets_a_clear_reply_and_loses_nothing(fake, bot, db):
     await sam.press_data(first, "a:skip:99999:offering-1")
     await sam.press_data(first, "a:rate:1:offering-1:99")
     await sam.press_data(first, "garbage\u00e9")
-    await fake.wait_idle()
-    alerts = [answer for answer in fake.callback_answers if answer.get("show_alert")]
-    assert len(alerts) >= 3
+    alerts = await fake.wait_until(
+        lambda: (a := [x for x in fake.callback_answers if x.get("show_alert")]) and len(a) >= 3
+    )
+    assert all("no longer valid" in a.text or "earlier round" in a.text for a in alerts)
     answer = (await stored_answers(db, sam.user_id))[QUESTIONS[0].id]
     assert answer.text == "Keep this answer" and answer.status == "answered"
     assert answer.rating is None
@@ -275,7 +238,9 @@ async def test_the_same_update_twice_saves_one_answer(fake, bot, db):
     update = await sam.send("Only once")
     await sam.wait_for_message(contains="Saved")
     fake.send_update(update)
-    await fake.wait_idle()
+    # One chat's updates are handled in order: once /progress is answered, so is the duplicate.
+    await sam.command("/progress")
+    await sam.wait_for_message(contains="Your progress")
     assert sum("Saved" in m.text or "Added" in m.text for m in sam.messages) == 1
     answer = (await stored_answers(db, sam.user_id))[QUESTIONS[0].id]
     assert answer.text == "Only once"
@@ -285,7 +250,7 @@ async def test_two_messages_at_once_both_land_in_order(fake, bot, db):
     _manager, token = await start_team(fake)
     sam, _ = await join(fake, "Sam", token)
     await asyncio.gather(sam.send("part one"), sam.send("part two"))
-    await fake.wait_idle()
+    await sam.wait_for_message(contains="Added to your answer")
     answer = (await stored_answers(db, sam.user_id))[QUESTIONS[0].id]
     assert answer.text == "part one\n\npart two"
 

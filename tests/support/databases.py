@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,7 @@ from storage.migrate import upgrade_to_head
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgresql")
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 def postgres_base_url() -> str:
@@ -79,6 +80,8 @@ class StatementCounter:
     statements: list[str] = field(default_factory=list)
 
     def __call__(self, _conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            return  # BEGIN IMMEDIATE on SQLite is bookkeeping, not a query
         self.count += 1
         self.statements.append(statement)
 
