@@ -1,0 +1,34 @@
+"""The answers as CSV: one row per answer, UTF-8 with a byte order mark.
+
+The BOM is what makes Excel open UTF-8 as UTF-8 instead of the system code page, so
+Cyrillic and accented answers survive a double-click.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.export.cells import csv_safe
+from bot.export.data import RoundReport
+from bot.export.rows import ANSWER_COLUMNS, answer_rows
+
+
+def build_csv(report: RoundReport) -> bytes:
+    zone = report.zone
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(ANSWER_COLUMNS)
+    for row in answer_rows(report):
+        values = [*row.texts, local_time(row.answered_at, zone), local_time(row.edited_at, zone)]
+        writer.writerow([csv_safe(value) for value in values])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def local_time(moment: datetime | None, zone: ZoneInfo) -> str:
+    """ISO 8601 in the team's time zone, with the offset, so it is unambiguous and sortable."""
+    if moment is None:
+        return ""
+    return moment.astimezone(zone).isoformat(sep=" ", timespec="minutes")

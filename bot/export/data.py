@@ -1,0 +1,269 @@
+"""What an export contains, gathered from the database once, as plain frozen data.
+
+The report is copied out of the ORM rows on purpose: the files are built in a worker thread
+after the session is closed, and plain data cannot lazily reach back into a session there.
+Gathering costs the same fixed number of statements whatever the team size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from criteria.model import Pack
+from storage.models import Answer, AssessmentRound, Consensus, Membership, Role, Team
+from storage.queries import display_name, team_members
+from storage.types import utcnow
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    id: int
+    name: str
+    started_at: datetime
+    closed_at: datetime | None
+    due_date: date | None
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    person_id: int
+    # The display name, or "Member N" when the team compares answers anonymously.
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    person_id: int
+    question_id: str
+    status: str
+    text: str
+    rating: str | None
+    attachment: str | None  # what was attached, as a person would name it ("photo: plan.jpg")
+    answered_at: datetime
+    edited_at: datetime
+
+
+@dataclass(frozen=True)
+class StatusRecord:
+    """An earlier round's answer, reduced to what trends need: no text leaves the database."""
+
+    person_id: int
+    question_id: str
+    status: str
+    rating: str | None
+
+
+@dataclass(frozen=True)
+class ConsensusRecord:
+    area_id: str
+    agreed_rating: str | None
+    vote_counts: Mapping[str, int]
+    strengths: str
+    improvements: str
+
+
+@dataclass(frozen=True)
+class RoundReport:
+    """One team's round, with what is needed to compare it with the round before."""
+
+    team_name: str
+    timezone: str
+    anonymous: bool
+    pack: Pack
+    round: RoundInfo
+    members: tuple[MemberInfo, ...]
+    answers: tuple[AnswerRecord, ...]
+    consensus: Mapping[str, ConsensusRecord]
+    # Rounds of the team that started before this one, newest first.
+    earlier_rounds: tuple[RoundInfo, ...] = ()
+    # The answers of earlier_rounds[0], for the trend between the latest two rounds.
+    previous_answers: tuple[StatusRecord, ...] = ()
+    generated_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The team's time zone; UTC if the stored name is unknown to this machine."""
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    @property
+    def previous_round(self) -> RoundInfo | None:
+        return self.earlier_rounds[0] if self.earlier_rounds else None
+
+    def member_names(self) -> dict[int, str]:
+        return {member.person_id: member.name for member in self.members}
+
+    def answers_by_question(self) -> dict[str, list[AnswerRecord]]:
+        """Question id -> its answers, in the order of `members`."""
+        order = {member.person_id: index for index, member in enumerate(self.members)}
+        grouped: dict[str, list[AnswerRecord]] = {}
+        for answer in sorted(self.answers, key=lambda a: order.get(a.person_id, len(order))):
+            grouped.setdefault(answer.question_id, []).append(answer)
+        return grouped
+
+
+async def gather_round_report(
+    session: AsyncSession, pack: Pack, team_id: int, round_id: int
+) -> RoundReport:
+    """Everything one round's export shows, in five or six statements whatever the team size.
+
+    Only the team's current members' answers are included: someone who left the team took
+    their consent to be quoted with them. Raises LookupError if the round is not the team's,
+    so a wrong id can never export another team's answers.
+    """
+    team = (await session.execute(select(Team).where(Team.id == team_id))).scalar_one_or_none()
+    if team is None:
+        raise LookupError(f"no team {team_id}")
+    rounds = (
+        (
+            await session.execute(
+                select(AssessmentRound)
+                .where(AssessmentRound.team_id == team_id)
+                .order_by(AssessmentRound.started_at.desc(), AssessmentRound.id.desc())
+            )
+        )
+        .scalars()
+        .all()
+    )
+    position = next((i for i, r in enumerate(rounds) if r.id == round_id), None)
+    if position is None:
+        raise LookupError(f"round {round_id} is not a round of team {team_id}")
+    earlier = tuple(_round_info(r) for r in rounds[position + 1 :])
+
+    members = sorted(
+        (
+            MemberInfo(person.id, display_name(person), role)
+            for person, role in await team_members(session, team_id)
+        ),
+        # Managers first, then by name: the order the columns and answers appear in.
+        key=lambda m: (m.role != Role.MANAGER, m.name.casefold(), m.person_id),
+    )
+    if team.anonymous_compare:
+        members = _anonymised(members, round_id)
+
+    answers = tuple(
+        AnswerRecord(
+            person_id=row.person_id,
+            question_id=row.question_id,
+            status=row.status,
+            text=row.text,
+            rating=row.rating,
+            attachment=_attachment_label(row.attachment_kind, row.attachment_name),
+            answered_at=row.created_at,
+            edited_at=row.updated_at,
+        )
+        for row in await _member_answers(session, team_id, round_id)
+    )
+    consensus_rows = (
+        (await session.execute(select(Consensus).where(Consensus.round_id == round_id)))
+        .scalars()
+        .all()
+    )
+    previous_answers: tuple[StatusRecord, ...] = ()
+    if earlier:
+        rows = await session.execute(
+            select(Answer.person_id, Answer.question_id, Answer.status, Answer.rating)
+            .join(
+                Membership,
+                (Membership.person_id == Answer.person_id) & (Membership.team_id == team_id),
+            )
+            .where(Answer.round_id == earlier[0].id)
+        )
+        previous_answers = tuple(StatusRecord(*row) for row in rows.all())
+
+    return RoundReport(
+        team_name=team.name,
+        timezone=team.timezone,
+        anonymous=team.anonymous_compare,
+        pack=pack,
+        round=_round_info(rounds[position]),
+        members=tuple(members),
+        answers=answers,
+        consensus={row.area_id: _consensus_record(row) for row in consensus_rows},
+        earlier_rounds=earlier,
+        previous_answers=previous_answers,
+    )
+
+
+async def _member_answers(session: AsyncSession, team_id: int, round_id: int):
+    result = await session.execute(
+        select(
+            Answer.person_id,
+            Answer.question_id,
+            Answer.status,
+            Answer.text,
+            Answer.rating,
+            Answer.attachment_kind,
+            Answer.attachment_name,
+            Answer.created_at,
+            Answer.updated_at,
+        )
+        .join(
+            Membership,
+            (Membership.person_id == Answer.person_id) & (Membership.team_id == team_id),
+        )
+        .where(Answer.round_id == round_id)
+    )
+    return result.all()
+
+
+def _round_info(round_: AssessmentRound) -> RoundInfo:
+    return RoundInfo(round_.id, round_.name, round_.started_at, round_.closed_at, round_.due_date)
+
+
+def _anonymised(members: list[MemberInfo], round_id: int) -> list[MemberInfo]:
+    """Number the members in an order that reveals nothing: not by role, name or joining.
+
+    The order is a hash of the round and person ids, so it is stable within a round (the
+    spreadsheet and the PDF agree on who "Member 2" is) and unrelated to who anyone is.
+    """
+
+    def shuffled(member: MemberInfo) -> str:
+        return hashlib.sha256(f"{round_id}:{member.person_id}".encode()).hexdigest()
+
+    return [
+        MemberInfo(member.person_id, f"Member {number}", member.role)
+        for number, member in enumerate(sorted(members, key=shuffled), start=1)
+    ]
+
+
+def _attachment_label(kind: str | None, name: str | None) -> str | None:
+    if not kind and not name:
+        return None
+    if kind and name:
+        return f"{kind}: {name}"
+    return kind or name
+
+
+def _consensus_record(row: Consensus) -> ConsensusRecord:
+    return ConsensusRecord(
+        area_id=row.area_id,
+        agreed_rating=row.agreed_rating,
+        vote_counts=_parse_vote_counts(row.vote_counts),
+        strengths=row.strengths or "",
+        improvements=row.improvements or "",
+    )
+
+
+def _parse_vote_counts(stored: str | None) -> dict[str, int]:
+    """Rating id -> votes, from the JSON the consensus poll stores; anything else counts as none."""
+    if not stored:
+        return {}
+    try:
+        parsed = json.loads(stored)
+    except ValueError:
+        return {}
+    if not isinstance(parsed, dict):
+        return {}
+    return {str(k): int(v) for k, v in parsed.items() if isinstance(v, int | float)}

@@ -1,0 +1,264 @@
+"""The round's report as a sequence of neutral blocks, rendered to Markdown and to PDF.
+
+What the report says is decided once, here; `markdown` and `pdf` only decide how it looks, so
+the two files can never disagree. Block texts are plain, unescaped text: each renderer
+escapes for its own format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.export import charts
+from bot.export.data import AnswerRecord, ConsensusRecord, RoundReport
+from bot.export.stats import (
+    RATING_LABELS,
+    AreaSummary,
+    format_average,
+    format_change,
+    format_share,
+    question_rating_counts,
+    rating_label,
+    round_summaries,
+    round_trends,
+)
+from criteria.model import Area, Question
+
+DATE = "%Y-%m-%d"
+STRENGTHS = "Strengths"
+IMPROVEMENTS = "Opportunities for improvement"
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 1 = the title, 2 = a section or category, 3 = an area, 4 = a question
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    quiet: bool = False  # the report's own remarks (set in italics), not people's words
+
+
+@dataclass(frozen=True)
+class Facts:
+    items: tuple[tuple[str, str], ...]  # (label, value)
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One member's answer: who, a short note (rating, attachment), and their words."""
+
+    author: str
+    note: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    png: bytes
+    caption: str
+
+
+Block = Heading | Paragraph | Facts | Table | Quote | Chart
+
+
+def report_blocks(report: RoundReport, with_charts: bool = True) -> list[Block]:
+    """The whole report: header, summary, trends, then every area with its answers."""
+    summaries = round_summaries(report)
+    blocks: list[Block] = [Heading(1, f"Self-assessment: {report.team_name}")]
+    blocks += _front_matter(report)
+    blocks += _summary_section(report, summaries, with_charts)
+    blocks += _trend_section(report, with_charts)
+    by_question = report.answers_by_question()
+    summary_by_area = {summary.area_id: summary for summary in summaries}
+    for category in report.pack.categories:
+        blocks.append(Heading(2, category.title))
+        for area in category.areas:
+            blocks += _area_section(report, area, summary_by_area[area.id], by_question)
+    return blocks
+
+
+def _front_matter(report: RoundReport) -> list[Block]:
+    zone = report.zone
+    round_ = report.round
+    items = [
+        ("Round", round_.name),
+        ("Framework", f"{report.pack.title} (version {report.pack.version})"),
+        ("Started", round_.started_at.astimezone(zone).strftime(DATE)),
+    ]
+    if round_.closed_at is not None:
+        items.append(("Closed", round_.closed_at.astimezone(zone).strftime(DATE)))
+    elif round_.due_date is not None:
+        items.append(("Due", round_.due_date.strftime(DATE)))
+    items += [
+        ("Members", str(len(report.members))),
+        ("Generated", report.generated_at.astimezone(zone).strftime(f"{DATE} %H:%M %Z")),
+    ]
+    blocks: list[Block] = [Facts(tuple(items))]
+    if report.anonymous:
+        blocks.append(
+            Paragraph(
+                "Answers are shown as Member 1, 2… because this team compares answers anonymously.",
+                quiet=True,
+            )
+        )
+    return blocks
+
+
+def _summary_section(
+    report: RoundReport, summaries: tuple[AreaSummary, ...], with_charts: bool
+) -> list[Block]:
+    rows = tuple(
+        (
+            area.title,
+            f"{format_share(area.share)} ({area.done}/{area.total})",
+            str(area.ratings),
+            format_average(area.average_rating),
+            _agreed(report.consensus.get(area.area_id)),
+        )
+        for area in summaries
+    )
+    blocks: list[Block] = [
+        Heading(2, "Summary"),
+        Table(("Area", "Completion", "Ratings", "Average (1–4)", "Agreed rating"), rows),
+        Paragraph(_scale_legend(), quiet=True),
+    ]
+    if with_charts:
+        blocks.append(Chart(charts.ratings_chart(summaries), "Maturity ratings by area"))
+    return blocks
+
+
+def _trend_section(report: RoundReport, with_charts: bool) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Trends")]
+    previous = report.previous_round
+    if previous is None:
+        blocks.append(
+            Paragraph(
+                "This is the team's first round: trends appear once there are two.", quiet=True
+            )
+        )
+        return blocks
+    trends = round_trends(report)
+    blocks.append(
+        Paragraph(
+            f"What changed from {previous.name} to {report.round.name}, counted over the "
+            "team's current members.",
+            quiet=True,
+        )
+    )
+    blocks.append(
+        Table(
+            (
+                "Area",
+                f"Completion {previous.name}",
+                f"Completion {report.round.name}",
+                "Change",
+                f"Average {previous.name}",
+                f"Average {report.round.name}",
+                "Change",
+            ),
+            tuple(
+                (
+                    trend.title,
+                    format_share(trend.share_before),
+                    format_share(trend.share_now),
+                    format_change(trend.share_change, percent=True),
+                    format_average(trend.rating_before),
+                    format_average(trend.rating_now),
+                    format_change(trend.rating_change),
+                )
+                for trend in trends
+            ),
+        )
+    )
+    if with_charts:
+        blocks.append(
+            Chart(
+                charts.trend_chart(trends, previous.name, report.round.name),
+                f"Completion and average rating: {previous.name} and {report.round.name}",
+            )
+        )
+    return blocks
+
+
+def _area_section(
+    report: RoundReport,
+    area: Area,
+    summary: AreaSummary,
+    by_question: dict[str, list[AnswerRecord]],
+) -> list[Block]:
+    blocks: list[Block] = [Heading(3, area.title)]
+    for number, question in enumerate(area.questions, start=1):
+        blocks += _question_blocks(report, number, question, by_question.get(question.id, []))
+
+    blocks.append(Heading(4, "Ratings and consensus"))
+    consensus = report.consensus.get(area.id)
+    items = [
+        ("Completion", f"{format_share(summary.share)} ({summary.done} of {summary.total})"),
+        ("Ratings", _rating_counts_text(summary.rating_counts) or "none yet"),
+        ("Average rating (1–4)", format_average(summary.average_rating)),
+        ("Agreed rating", _agreed(consensus) or "not agreed yet"),
+    ]
+    if consensus is not None and consensus.vote_counts:
+        items.append(("Votes", _rating_counts_text(consensus.vote_counts)))
+    blocks.append(Facts(tuple(items)))
+    for title, text in (
+        (STRENGTHS, consensus.strengths if consensus else ""),
+        (IMPROVEMENTS, consensus.improvements if consensus else ""),
+    ):
+        blocks.append(Heading(4, title))
+        blocks.append(Paragraph(text) if text.strip() else Paragraph("None recorded.", quiet=True))
+    return blocks
+
+
+def _question_blocks(
+    report: RoundReport, number: int, question: Question, answers: list[AnswerRecord]
+) -> list[Block]:
+    names = report.member_names()
+    blocks: list[Block] = [Heading(4, f"{number}. {question.text}")]
+    answered = [a for a in answers if a.status == "answered"]
+    for answer in answered:
+        notes = []
+        if answer.rating:
+            notes.append(f"Rating: {rating_label(answer.rating)}")
+        if answer.attachment:
+            notes.append(f"Attachment: {answer.attachment}")
+        blocks.append(Quote(names.get(answer.person_id, ""), " · ".join(notes), answer.text))
+    if not answered:
+        blocks.append(Paragraph("No answers yet.", quiet=True))
+
+    remarks = []
+    for status, label in (("skipped", "Skipped by"), ("not_my_area", "Not their area")):
+        who = [names.get(a.person_id, "") for a in answers if a.status == status]
+        if who:
+            remarks.append(f"{label}: {', '.join(who)}.")
+    ratings = question_rating_counts(answered)
+    if ratings:
+        remarks.append(f"Ratings: {_rating_counts_text(ratings)}.")
+    if remarks:
+        blocks.append(Paragraph(" ".join(remarks), quiet=True))
+    return blocks
+
+
+def _agreed(consensus: ConsensusRecord | None) -> str:
+    return rating_label(consensus.agreed_rating) if consensus else ""
+
+
+def _rating_counts_text(counts: Mapping[str, int]) -> str:
+    ordered = [level for level in RATING_LABELS if counts.get(level)]
+    ordered += [level for level in counts if level not in RATING_LABELS and counts[level]]
+    return ", ".join(f"{rating_label(level)} {counts[level]}" for level in ordered)
+
+
+def _scale_legend() -> str:
+    scale = "; ".join(f"{n} = {label}" for n, label in enumerate(RATING_LABELS.values(), 1))
+    return f"Average rating on the maturity scale: {scale}."

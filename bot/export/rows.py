@@ -1,0 +1,68 @@
+"""The flat answer table that the CSV and the spreadsheet's raw sheet both show.
+
+One place defines the columns and the row order (pack order, then member order), so the two
+files always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.export.data import AnswerRecord, RoundReport
+from bot.export.stats import rating_label, status_label
+
+ANSWER_COLUMNS = (
+    "Round",
+    "Category",
+    "Area",
+    "Question ID",
+    "Question",
+    "Member",
+    "Status",
+    "Answer",
+    "Rating",
+    "Attachment",
+    "Answered at",
+    "Last edited at",
+)
+# A new answer's two timestamps are taken a moment apart; that is not an edit.
+EDIT_THRESHOLD = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    texts: tuple[str, ...]  # the columns up to "Attachment", as plain unescaped text
+    answered_at: datetime
+    edited_at: datetime | None  # None when the answer was never changed
+
+
+def answer_rows(report: RoundReport) -> Iterator[AnswerRow]:
+    pack = report.pack
+    names = report.member_names()
+    by_question = report.answers_by_question()
+    for question in pack.questions():
+        area = pack.area_of(question.id)
+        category = pack.category_of(area.id)
+        for answer in by_question.get(question.id, ()):
+            yield AnswerRow(
+                texts=(
+                    report.round.name,
+                    category.title,
+                    area.title,
+                    question.id,
+                    question.text,
+                    names.get(answer.person_id, ""),
+                    status_label(answer.status),
+                    answer.text,
+                    rating_label(answer.rating),
+                    answer.attachment or "",
+                ),
+                answered_at=answer.answered_at,
+                edited_at=_edited_at(answer),
+            )
+
+
+def _edited_at(answer: AnswerRecord) -> datetime | None:
+    return answer.edited_at if answer.edited_at - answer.answered_at > EDIT_THRESHOLD else None
