@@ -23,6 +23,7 @@ ANSWER_ACTIONS = (
     "keep",
     "drop",
     "show",
+    "same",  # keep last round's answer ("still true")
 )
 ANSWER_PATTERN = re.compile(
     rf"^{ANSWER_PREFIX}:(?P<action>{'|'.join(ANSWER_ACTIONS)}):(?P<round>\d{{1,12}}):"
@@ -54,3 +55,42 @@ def parse_answer_button(data: str | None) -> AnswerButton | None:
     return AnswerButton(
         match["action"], int(match["round"]), match["question"], int(arg) if arg else None
     )
+
+
+# Group chat buttons (bot/groups.py, bot/compare.py, bot/consensus.py). They carry ids only; the
+# group's link, the presser's role and the row's team are checked again when pressed.
+GROUP_LINK_PATTERN = re.compile(r"^gl:(?P<team>\d{1,12})$")  # link this group to a team
+GROUP_JOIN_DATA = "gj"  # post the join link for the group's team
+GROUP_JOIN_PATTERN = re.compile(r"^gj$")
+COMPARE_PATTERN = re.compile(r"^gc:(?P<round>\d{1,12}):(?P<index>\d{1,4})$")  # show question
+CONSENSUS_CLOSE_PATTERN = re.compile(r"^gs:(?P<consensus>\d{1,12})$")  # close a vote
+
+
+def group_link_data(team_id: int) -> str:
+    return f"gl:{team_id}"
+
+
+def compare_data(round_id: int, question_index: int) -> str:
+    return f"gc:{round_id}:{question_index}"
+
+
+def consensus_close_data(consensus_id: int) -> str:
+    return f"gs:{consensus_id}"
+
+
+# Team admin and privacy buttons (bot/team_admin.py, bot/privacy.py). The presser's membership
+# and role, and the target's, are read from the database again when pressed.
+TEAM_PATTERN = re.compile(
+    r"^tm:(?P<action>rm|rmy|mgr|use):(?P<team>\d{1,12})(?::(?P<person>\d{1,12}))?$"
+)
+TEAM_CANCEL_DATA = "tm:x"
+TEAM_CANCEL_PATTERN = re.compile(r"^tm:x$")
+PRIVACY_PATTERN = re.compile(r"^pv:(?P<action>forget|keep):(?P<person>\d{1,12})$")
+
+
+def team_data(action: str, team_id: int, person_id: int | None = None) -> str:
+    return f"tm:{action}:{team_id}" + (f":{person_id}" if person_id is not None else "")
+
+
+def privacy_data(action: str, person_id: int) -> str:
+    return f"pv:{action}:{person_id}"

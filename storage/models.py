@@ -221,7 +221,24 @@ class Consensus(SQLModel, table=True):
     strengths: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     improvements: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     prompt_message_id: int | None = None
+    # The second question after the vote (opportunities for improvement); replies go there.
+    improvements_prompt_message_id: int | None = None
     updated_at: datetime = _timestamp()
+
+
+class ConsensusVote(SQLModel, table=True):
+    """A team member's vote in a consensus poll; votes from people outside the team never count."""
+
+    __tablename__ = "consensus_vote"
+    __table_args__ = (
+        UniqueConstraint("consensus_id", "person_id", name="uq_consensus_vote_person"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    consensus_id: int = Field(foreign_key="consensus.id", ondelete="CASCADE", index=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    rating: str = Field(max_length=32)
+    voted_at: datetime = _timestamp()
 
 
 class Lease(SQLModel, table=True):

@@ -193,9 +193,11 @@ async def test_bad_input_gets_a_clear_reply_and_loses_nothing(fake, bot, db):
     await sam.press_data(first, "a:skip:99999:offering-1")
     await sam.press_data(first, "a:rate:1:offering-1:99")
     await sam.press_data(first, "garbage\u00e9")
-    alerts = await fake.wait_until(
-        lambda: (a := [x for x in fake.callback_answers if x.get("show_alert")]) and len(a) >= 3
-    )
+    def alerts_so_far():
+        alerts = [answer for answer in fake.callback_answers if answer.get("show_alert")]
+        return alerts if len(alerts) >= 3 else None
+
+    alerts = await fake.wait_until(alerts_so_far)
     assert all("no longer valid" in a.text or "earlier round" in a.text for a in alerts)
     answer = (await stored_answers(db, sam.user_id))[QUESTIONS[0].id]
     assert answer.text == "Keep this answer" and answer.status == "answered"

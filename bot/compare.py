@@ -1,0 +1,190 @@
+"""/compare in a team's group: one message, edited in place, stepping through the questions with
+everyone's answers side by side, the spread of ratings and a mark where the team disagrees.
+
+What to show (names or "Member N", hidden until enough answered, disagreement) is decided by
+bot.domain.compare; this module reads the answers, renders within one message and edits it.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot.callbacks import COMPARE_PATTERN, compare_data
+from bot.domain.compare import MemberAnswer, QuestionComparison, compare_question
+from bot.group_turn import GroupTurn, Need, open_group_turn, refused
+from bot.render import MESSAGE_LIMIT, esc, preview
+from bot.runtime import runtime
+from bot.services.groups import answers_to_question
+from criteria.model import MATURITY_LEVELS, Pack
+from storage.queries import display_name, team_members
+
+LEVEL_LABELS = {level.id: level.label for level in MATURITY_LEVELS}
+STALE = "This comparison is out of date. Send /compare to start again."
+NAME_CHARS = 40
+EXCERPT_RANGE = (60, 600)  # characters of each answer shown, depending on how many there are
+MORE_LINE_CHARS = 60  # "… and N more (the export has every answer)"
+BAR_MAX = 20  # the spread's bars stop growing here; the count beside them still tells
+HEADING_CHARS = (200, 1000)  # at most this much of the area title, and of the question
+
+
+def register(app: Application, group: int) -> None:
+    app.add_handler(
+        CommandHandler("compare", compare_command, filters=filters.ChatType.GROUPS), group
+    )
+    app.add_handler(CallbackQueryHandler(compare_button, pattern=COMPARE_PATTERN), group)
+
+
+async def compare_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/compare [question number]: start stepping through the questions."""
+    message = update.effective_message
+    async with open_group_turn(runtime(context), update.effective_user, message.chat_id) as turn:
+        if await refused(turn, update, Need.MEMBER, needs_round=True):
+            return
+        count = len(turn.pack.questions())
+        arg = (context.args or ["1"])[0]
+        if not arg.isdigit() or not 1 <= int(arg) <= count:
+            await message.reply_text(f"Give a question number from 1 to {count}.")
+            return
+        text, keyboard = await _render(turn, int(arg) - 1)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+async def compare_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Previous, next, next area: the same message shows another question."""
+    query = update.callback_query
+    match = COMPARE_PATTERN.match(query.data)
+    round_id, index = int(match["round"]), int(match["index"])
+    async with open_group_turn(runtime(context), update.effective_user, query.message.chat.id) as (
+        turn
+    ):
+        if await refused(turn, update, Need.MEMBER, needs_round=True):
+            return
+        # The round in the button must be this group's team's open round: a button from before
+        # a relink, a closed round or a forged id shows nothing.
+        if round_id != turn.round.id or index >= len(turn.pack.questions()):
+            await query.answer(STALE, show_alert=True)
+            return
+        text, keyboard = await _render(turn, index)
+    await query.answer()
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
+async def _render(turn: GroupTurn, index: int) -> tuple[str, InlineKeyboardMarkup]:
+    pack, team = turn.pack, turn.team
+    question = pack.questions()[index]
+    members = await team_members(turn.session, team.id)
+    answers = await answers_to_question(turn.session, turn.round.id, question.id)
+    member_answers = []
+    for person, _role in members:
+        answer = answers.get(person.id)
+        member_answers.append(
+            MemberAnswer(
+                person.id,
+                display_name(person),
+                answer.status if answer else None,
+                answer.text if answer else "",
+                answer.rating if answer else None,
+            )
+        )
+    comparison = compare_question(
+        member_answers,
+        anonymous=team.anonymous_compare,
+        threshold=team.anonymity_threshold,
+        salt=f"{turn.round.id}:{question.id}",
+    )
+    area = pack.area_of(question.id)
+    position, in_area = pack.question_position(question.id)
+    head = (
+        f"🔍 <b>{esc(preview(area.title, HEADING_CHARS[0]))}</b> · question {position} of "
+        f"{in_area} ({index + 1}/{len(pack.questions())})\n"
+        f"<i>{esc(preview(question.text, HEADING_CHARS[1]))}</i>"
+    )
+    return compare_text(head, comparison, team.anonymity_threshold), _keyboard(
+        pack, turn.round.id, index
+    )
+
+
+def compare_text(head: str, comparison: QuestionComparison, threshold: int) -> str:
+    """The whole message, within Telegram's limit: the answers get whatever room the heading,
+    the spread and the counts leave."""
+    counts = (
+        f"{comparison.answered} answered · {comparison.not_my_area} not my area · "
+        f"{comparison.waiting} still to answer"
+    )
+    if comparison.hidden:
+        hidden = (
+            f"🕶 Answers here are anonymous and show once at least {threshold} people have "
+            f"answered ({comparison.answered} so far)."
+        )
+        return "\n\n".join([head, hidden, counts])
+    if not comparison.entries:
+        return "\n\n".join([head, "Nobody has answered this question yet.", counts])
+    spread = "\n".join(
+        f"{esc(LEVEL_LABELS[level])}: {'▰' * min(n, BAR_MAX) or '·'} {n}"
+        for level, n in comparison.spread.items()
+    )
+    rest = [f"<b>Ratings</b>\n{spread}"]
+    if comparison.disagreement:
+        rest.append(f"⚠️ <b>The team disagrees:</b> {esc(comparison.disagreement)}.")
+    rest.append(counts)
+    room = MESSAGE_LIMIT - len("\n\n".join([head, "", *rest]))
+    return "\n\n".join([head, _entries(comparison, room), *rest])
+
+
+def _entries(comparison: QuestionComparison, room: int) -> str:
+    """Everyone's answer, each cut to share the room fairly; whoever does not fit is counted."""
+    entries = comparison.entries
+    room -= MORE_LINE_CHARS  # always keep space to say how many did not fit
+    low, high = EXCERPT_RANGE
+    excerpt_chars = max(low, min(high, room // len(entries) - NAME_CHARS - 40))
+    lines: list[str] = []
+    used = 0
+    for shown, entry in enumerate(entries):
+        label = f"<b>{esc(preview(entry.label, NAME_CHARS))}</b>"
+        if entry.status == "not_my_area":
+            line = f"{label} · <i>not my area</i>"
+        else:
+            rating = f" · {esc(LEVEL_LABELS[entry.rating])}" if entry.rating in LEVEL_LABELS else ""
+            line = f"{label}{rating}\n{esc(preview(entry.text, excerpt_chars)) or '—'}"
+        if used + len(line) + 1 > room:
+            lines.append(f"… and {len(entries) - shown} more (the export has every answer)")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return "\n".join(lines)
+
+
+def _keyboard(pack: Pack, round_id: int, index: int) -> InlineKeyboardMarkup:
+    questions = pack.questions()
+    steps = []
+    if index > 0:
+        steps.append(
+            InlineKeyboardButton("⬅️ Previous", callback_data=compare_data(round_id, index - 1))
+        )
+    if index < len(questions) - 1:
+        steps.append(
+            InlineKeyboardButton("Next ➡️", callback_data=compare_data(round_id, index + 1))
+        )
+    rows = [steps] if steps else []
+    next_area = _next_area_start(pack, index)
+    if next_area is not None:
+        rows.append(
+            [InlineKeyboardButton("⏭ Next area", callback_data=compare_data(round_id, next_area))]
+        )
+    return InlineKeyboardMarkup(rows)
+
+
+def _next_area_start(pack: Pack, index: int) -> int | None:
+    """Index of the first question of the area after the one `index` is in."""
+    questions = pack.questions()
+    area = pack.area_of(questions[index].id)
+    for later in range(index + 1, len(questions)):
+        if pack.area_of(questions[later].id).id != area.id:
+            return later
+    return None

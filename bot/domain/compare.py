@@ -1,0 +1,123 @@
+"""Comparing a team's answers to one question: who said what, how the ratings spread, where the
+team disagrees, and the anonymity rule that keeps a small group from exposing anyone.
+
+Pure functions over plain data; ratings are maturity level ids (criteria.model.MATURITY_LEVELS).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from criteria.model import MATURITY_LEVELS
+
+LEVEL_IDS: tuple[str, ...] = tuple(level.id for level in MATURITY_LEVELS)
+# Ratings two or more levels apart ("reacting" against "aligned") are worth talking about;
+# neighbouring levels are ordinary differences of judgement.
+DISAGREEMENT_SPAN = 2
+ANSWERED = "answered"
+NOT_MY_AREA = "not_my_area"
+
+
+@dataclass(frozen=True)
+class MemberAnswer:
+    """One member's state on one question; status None means not answered yet."""
+
+    person_id: int
+    name: str
+    status: str | None = None
+    text: str = ""
+    rating: str | None = None
+
+
+@dataclass(frozen=True)
+class ComparedAnswer:
+    label: str  # the member's name, or "Member 2" when the team compares anonymously
+    status: str  # answered or not_my_area
+    text: str
+    rating: str | None
+
+
+@dataclass(frozen=True)
+class QuestionComparison:
+    entries: tuple[ComparedAnswer, ...]  # empty when hidden
+    spread: Mapping[str, int]  # every level id, lowest first -> how many rated it; empty if hidden
+    disagreement: str | None  # why the team disagrees, or None
+    answered: int
+    not_my_area: int
+    waiting: int  # members without an answer yet (skipped counts as waiting)
+    hidden: bool  # anonymous, and too few answered to show anything without exposing someone
+
+
+def rating_spread(ratings: Iterable[str | None]) -> dict[str, int]:
+    """How many gave each maturity level, every level present, lowest first; unknown ids ignored."""
+    spread = dict.fromkeys(LEVEL_IDS, 0)
+    for rating in ratings:
+        if rating in spread:
+            spread[rating] += 1
+    return spread
+
+
+def disagreement(answers: Sequence[MemberAnswer]) -> str | None:
+    """Why these answers disagree (ratings far apart, or answered against not-my-area), or None."""
+    levels = sorted(
+        LEVEL_IDS.index(a.rating) for a in answers if a.status == ANSWERED and a.rating in LEVEL_IDS
+    )
+    if levels and levels[-1] - levels[0] >= DISAGREEMENT_SPAN:
+        return f"ratings span {levels[-1] - levels[0] + 1} maturity levels"
+    answered = any(a.status == ANSWERED for a in answers)
+    if answered and any(a.status == NOT_MY_AREA for a in answers):
+        return "some answered while others said it is not their area"
+    return None
+
+
+def breakdown_visible(answered: int, anonymous: bool, threshold: int) -> bool:
+    """Named comparisons always show; anonymous ones only once enough people answered, so that
+    nobody's answer or rating can be told apart from the others'."""
+    return not anonymous or answered >= threshold
+
+
+def anonymous_labels(person_ids: Iterable[int], salt: str) -> dict[int, str]:
+    """Person id -> "Member N", numbered in an order that depends on `salt` but not on names or
+    roles, so the numbering gives nobody away and changes from one question to the next."""
+
+    def shuffled(person_id: int) -> str:
+        return hashlib.sha256(f"{salt}:{person_id}".encode()).hexdigest()
+
+    ordered = sorted(set(person_ids), key=shuffled)
+    return {person_id: f"Member {number}" for number, person_id in enumerate(ordered, start=1)}
+
+
+def compare_question(
+    answers: Sequence[MemberAnswer], *, anonymous: bool, threshold: int, salt: str
+) -> QuestionComparison:
+    """The comparison of one question; `answers` has one entry per member, in display order."""
+    responded = [a for a in answers if a.status in (ANSWERED, NOT_MY_AREA)]
+    answered = sum(1 for a in responded if a.status == ANSWERED)
+    not_my_area = len(responded) - answered
+    waiting = len(answers) - len(responded)
+    if not breakdown_visible(answered, anonymous, threshold):
+        return QuestionComparison((), {}, None, answered, not_my_area, waiting, hidden=True)
+    if anonymous:
+        labels = anonymous_labels((a.person_id for a in responded), salt)
+        responded.sort(key=lambda a: int(labels[a.person_id].split()[-1]))
+    else:
+        labels = {a.person_id: a.name for a in responded}
+    entries = tuple(
+        ComparedAnswer(labels[a.person_id], a.status, a.text, a.rating) for a in responded
+    )
+    spread = rating_spread(a.rating for a in responded if a.status == ANSWERED)
+    return QuestionComparison(
+        entries, spread, disagreement(responded), answered, not_my_area, waiting, hidden=False
+    )
+
+
+def agreed_level(votes: Iterable[str]) -> tuple[str | None, dict[str, int]]:
+    """The level most votes chose (a tie goes to the lower level: claim no more maturity than
+    the whole team sees), and the votes per level; None when nobody voted."""
+    counts = rating_spread(votes)
+    if not any(counts.values()):
+        return None, counts
+    best = max(counts.values())
+    return next(level for level in LEVEL_IDS if counts[level] == best), counts

@@ -1,0 +1,94 @@
+"""/heatmap and /ratings in a team's group: pictures of the round, sent as PNG photos.
+
+The drawing is bot.export.charts (matplotlib, Agg backend, no display), shared with the report
+and the weekly digest; it runs in a worker thread so the bot keeps answering meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from bot.domain.compare import anonymous_labels, breakdown_visible
+from bot.domain.digest import build_heatmap
+from bot.group_turn import Need, open_group_turn, refused
+from bot.render import esc
+from bot.runtime import runtime
+from bot.services.groups import round_ratings
+from storage.queries import display_name, team_members, team_statuses
+
+
+@dataclass(frozen=True)
+class _Rated:
+    """An answer as bot.export.stats.area_summaries reads it."""
+
+    person_id: int
+    question_id: str
+    status: str
+    rating: str | None
+
+
+def register(app: Application, group: int) -> None:
+    groups_only = filters.ChatType.GROUPS
+    app.add_handler(CommandHandler("heatmap", heatmap_command, filters=groups_only), group)
+    app.add_handler(CommandHandler("ratings", ratings_command, filters=groups_only), group)
+
+
+async def heatmap_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/heatmap: members × areas, each cell the share of the area the member has answered."""
+    message = update.effective_message
+    async with open_group_turn(runtime(context), update.effective_user, message.chat_id) as turn:
+        if await refused(turn, update, Need.MEMBER, needs_round=True):
+            return
+        members = await team_members(turn.session, turn.team.id)
+        statuses = await team_statuses(turn.session, turn.round.id)
+        if turn.team.anonymous_compare:
+            names = anonymous_labels((p.id for p, _ in members), salt=f"{turn.round.id}:heatmap")
+        else:
+            names = {p.id: display_name(p) for p, _ in members}
+        heatmap = build_heatmap(turn.pack, [(p.id, names[p.id]) for p, _ in members], statuses)
+        caption = f"{esc(turn.team.name)}: share of each area answered, by member"
+    from bot.export.charts import heatmap_png  # matplotlib loads on the first chart, not at start
+
+    note = f"The {len(heatmap.people)} least complete members" if heatmap.hidden_people else ""
+    png = await asyncio.to_thread(
+        heatmap_png, heatmap.people, heatmap.areas, heatmap.shares, note=note
+    )
+    await message.reply_photo(png, caption=caption)
+
+
+async def ratings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ratings: how many answers gave each maturity level, per area."""
+    message = update.effective_message
+    async with open_group_turn(runtime(context), update.effective_user, message.chat_id) as turn:
+        if await refused(turn, update, Need.MEMBER, needs_round=True):
+            return
+        members = await team_members(turn.session, turn.team.id)
+        answers = [_Rated(*row) for row in await round_ratings(turn.session, turn.round.id)]
+        team, pack = turn.team, turn.pack
+    from bot.export.stats import area_summaries
+
+    summaries = area_summaries(pack, (p.id for p, _ in members), answers)
+    caption = f"{esc(team.name)}: maturity ratings per area"
+    if team.anonymous_compare:
+        # An area rated by fewer people than the threshold would show whose rating is whose.
+        known = {q.id for q in pack.questions()}
+        raters: dict[str, set[int]] = defaultdict(set)
+        for answer in answers:
+            if answer.rating and answer.question_id in known:
+                raters[pack.area_of(answer.question_id).id].add(answer.person_id)
+        summaries = tuple(
+            summary
+            if breakdown_visible(len(raters[summary.area_id]), True, team.anonymity_threshold)
+            else replace(summary, rating_counts={})
+            for summary in summaries
+        )
+        caption += f" (areas rated by fewer than {team.anonymity_threshold} people are left out)"
+    from bot.export.charts import ratings_chart
+
+    png = await asyncio.to_thread(ratings_chart, summaries)
+    await message.reply_photo(png, caption=caption)

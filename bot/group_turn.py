@@ -1,0 +1,90 @@
+"""One group update's view: who acts, which team the group is linked to, and may they.
+
+Every group command and button goes through `open_group_turn` and `refusal`, so the same rules
+hold everywhere: an unlinked group shows nothing, a non-member is refused, and manager-only
+actions refuse members. The link is read from the database on every update (never from the
+button), so a group linked to one team never shows another team's data.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update, User
+
+from bot.render import esc
+from bot.runtime import Runtime
+from bot.services.groups import link_of_chat, role_in_team
+from bot.services.people import ensure_person
+from bot.turns import as_telegram_user
+from criteria.model import Pack
+from storage.models import AssessmentRound, GroupLink, Person, Role, Team
+from storage.queries import current_round
+
+NOT_LINKED = "This group is not linked to a team yet. A team manager can link it with /link."
+NOT_MEMBER = "Only members of {team} can use this here. Send /join to join the team."
+NOT_MANAGER = "Only a manager of {team} can do that."
+NO_ROUND = "{team} has no open assessment round right now."
+
+
+class Need(Enum):
+    MEMBER = "member"
+    MANAGER = "manager"
+
+
+@dataclass
+class GroupTurn:
+    session: AsyncSession
+    person: Person
+    chat_id: int
+    link: GroupLink | None
+    team: Team | None
+    role: str | None  # the person's role in the linked team; None when not a member
+    round: AssessmentRound | None
+    pack: Pack | None
+
+    def refusal(self, need: Need = Need.MEMBER, needs_round: bool = False) -> str | None:
+        """Why this person may not do this here (plain text), or None when they may."""
+        if self.link is None or self.team is None:
+            return NOT_LINKED
+        if self.role is None:
+            return NOT_MEMBER.format(team=self.team.name)
+        if need is Need.MANAGER and self.role != Role.MANAGER:
+            return NOT_MANAGER.format(team=self.team.name)
+        if needs_round and self.round is None:
+            return NO_ROUND.format(team=self.team.name)
+        return None
+
+
+@asynccontextmanager
+async def open_group_turn(rt: Runtime, user: User, chat_id: int):
+    """A session with the person and the group's team loaded; commits on success."""
+    async with rt.sessions() as session:
+        person = await ensure_person(session, as_telegram_user(user))
+        await session.flush()
+        link = await link_of_chat(session, chat_id)
+        team = role = round_ = pack = None
+        if link is not None:
+            team = await session.get(Team, link.team_id)
+            role = await role_in_team(session, link.team_id, person.id)
+            round_ = await current_round(session, link.team_id)
+            if round_ is not None:
+                pack = rt.packs.get(round_.pack_id)
+        yield GroupTurn(session, person, chat_id, link, team, role, round_, pack)
+        await session.commit()
+
+
+async def refused(turn: GroupTurn, update: Update, need: Need, needs_round: bool = False) -> bool:
+    """Tell the person why not (a reply, or an alert on a button) and return True, or False."""
+    reason = turn.refusal(need, needs_round)
+    if reason is None:
+        return False
+    if update.callback_query is not None:
+        await update.callback_query.answer(reason, show_alert=True)
+    else:
+        # Refusals are plain text (button alerts show no HTML); the team name is user input.
+        await update.effective_message.reply_text(esc(reason))
+    return True

@@ -1,0 +1,324 @@
+"""The bot in a team's group chat: joining and leaving groups, /link, /unlink, /join, /progress
+and /anonymous.
+
+Groups run with Telegram's privacy mode on, so the bot only sees commands (possibly written
+/command@BotName, which CommandHandler understands), replies to its own messages and button
+presses. Unknown commands in groups get no answer: they may be meant for another bot.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.callbacks import (
+    GROUP_JOIN_DATA,
+    GROUP_JOIN_PATTERN,
+    GROUP_LINK_PATTERN,
+    group_link_data,
+)
+from bot.group_turn import GroupTurn, Need, open_group_turn, refused
+from bot.onboarding import invite_link
+from bot.render import esc, progress_bar
+from bot.runtime import runtime
+from bot.services import groups, teams
+from storage.models import Team
+from storage.queries import progress_of_team
+
+log = logging.getLogger(__name__)
+
+GROUPS = filters.ChatType.GROUPS
+PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+THRESHOLD_RANGE = range(2, 101)  # one answer alone would always be its author's
+
+GROUP_COMMANDS = [
+    ("link", "Link this group to your team (managers)"),
+    ("join", "Join the team linked to this group"),
+    ("progress", "The team's progress by area"),
+    ("compare", "Compare everyone's answers, question by question"),
+    ("consensus", "What the team agreed per area; managers: /consensus N to vote"),
+    ("heatmap", "Picture: members × areas answered"),
+    ("ratings", "Picture: maturity ratings per area"),
+    ("anonymous", "Anonymous comparisons: on, off, threshold N (managers)"),
+    ("unlink", "Unlink this group from the team (managers)"),
+]
+INTRO_TEXT = (
+    "👋 <b>Hello! I run Baldrige self-assessments for teams.</b>\n\n"
+    "A team manager links this group to their team with /link. Then members can /join, follow "
+    "/progress, /compare their answers question by question, agree on each area with "
+    "/consensus, and see /heatmap and /ratings pictures.\n\n"
+    "Answers are given privately, in a chat with me."
+)
+
+
+def register(app: Application, group: int) -> None:
+    app.add_handler(_GroupMembershipHandler(bot_membership_changed), group)
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated), group)
+    app.add_handler(CommandHandler("link", link_command, filters=GROUPS), group)
+    app.add_handler(CommandHandler("unlink", unlink_command, filters=GROUPS), group)
+    app.add_handler(CommandHandler("join", join_command, filters=GROUPS), group)
+    app.add_handler(CommandHandler("progress", progress_command, filters=GROUPS), group)
+    app.add_handler(CommandHandler("anonymous", anonymous_command, filters=GROUPS), group)
+    app.add_handler(CallbackQueryHandler(link_button, pattern=GROUP_LINK_PATTERN), group)
+    app.add_handler(CallbackQueryHandler(join_button, pattern=GROUP_JOIN_PATTERN), group)
+
+
+class _GroupMembershipHandler(ChatMemberHandler):
+    """my_chat_member in groups only, so the bot being blocked in a private chat stays free for
+    whichever feature handles that."""
+
+    def __init__(self, callback) -> None:
+        super().__init__(callback, ChatMemberHandler.MY_CHAT_MEMBER)
+
+    def check_update(self, update: object) -> bool:
+        return bool(
+            super().check_update(update)
+            and update.effective_chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+        )
+
+
+async def bot_membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Added to a group: introduce ourselves. Removed: forget the group's link."""
+    change: ChatMemberUpdated = update.my_chat_member
+    was, now = change.old_chat_member.status, change.new_chat_member.status
+    chat_id = change.chat.id
+    if now in GONE:
+        async with runtime(context).sessions() as session:
+            if await groups.unlink_group(session, chat_id):
+                log.info("removed from group %s: link deleted", chat_id)
+            await session.commit()
+        return
+    if now in PRESENT and was in GONE:
+        await context.bot.send_message(chat_id, INTRO_TEXT, reply_markup=_join_keyboard())
+
+
+async def group_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The group became a supergroup, with a new chat id: the link moves with it."""
+    message = update.effective_message
+    if message.migrate_to_chat_id:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    else:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    async with runtime(context).sessions() as session:
+        if await groups.move_group(session, old, new):
+            log.info("group %s became supergroup %s: link moved", old, new)
+        await session.commit()
+
+
+def _join_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton("🙋 Join", callback_data=GROUP_JOIN_DATA)]])
+
+
+# --- linking -------------------------------------------------------------------------------------
+
+
+async def link_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/link: link the group to the sender's team; a choice when they manage several."""
+    message = update.effective_message
+    async with open_group_turn(runtime(context), update.effective_user, message.chat_id) as turn:
+        candidates = await groups.managed_teams(turn.session, turn.person.id)
+        problem = _link_problem(turn, candidates)
+        if problem:
+            await message.reply_text(esc(problem))
+            return
+        if len(candidates) > 1:
+            await message.reply_text(
+                "Which team is this group for?",
+                reply_markup=InlineKeyboardMarkup(
+                    [
+                        [InlineKeyboardButton(team.name, callback_data=group_link_data(team.id))]
+                        for team in candidates[:20]
+                    ]
+                ),
+            )
+            return
+        text = await _link(turn, candidates[0], message.chat.title or "")
+    await message.reply_text(text, reply_markup=_join_keyboard())
+
+
+async def link_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A team chosen after /link: still a team the presser manages, the group still free."""
+    query = update.callback_query
+    team_id = int(GROUP_LINK_PATTERN.match(query.data)["team"])
+    async with open_group_turn(runtime(context), update.effective_user, query.message.chat.id) as (
+        turn
+    ):
+        candidates = await groups.managed_teams(turn.session, turn.person.id)
+        team = next((t for t in candidates if t.id == team_id), None)
+        problem = _link_problem(turn, candidates)
+        if problem is None and team is None:
+            problem = "You do not manage that team."
+        if problem:
+            await query.answer(problem, show_alert=True)
+            return
+        text = await _link(turn, team, query.message.chat.title or "")
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=_join_keyboard())
+
+
+def _link_problem(turn: GroupTurn, managed: list[Team]) -> str | None:
+    if turn.team is not None:
+        if turn.role is not None and any(t.id == turn.team.id for t in managed):
+            return f"This group is already linked to {turn.team.name}."
+        return f"This group is linked to {turn.team.name}. Only its managers can change that."
+    if not managed:
+        return (
+            "Only a team manager can link this group. To start a team, send /newteam in a "
+            "private chat with me."
+        )
+    return None
+
+
+async def _link(turn: GroupTurn, team: Team, title: str) -> str:
+    await groups.link_group(turn.session, turn.chat_id, team.id, title, turn.person.id)
+    await turn.session.commit()
+    return (
+        f"🔗 This group is now linked to <b>{esc(team.name)}</b>.\n"
+        "Members: tap Join (or send /join) to answer the questions in a private chat with me."
+    )
+
+
+async def unlink_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    async with open_group_turn(runtime(context), update.effective_user, message.chat_id) as turn:
+        if await refused(turn, update, Need.MANAGER):
+            return
+        await groups.unlink_group(turn.session, turn.chat_id)
+        await turn.session.commit()
+        await message.reply_text(
+            f"This group is no longer linked to <b>{esc(turn.team.name)}</b>. "
+            "The team's answers stay safe; /link links a team again."
+        )
+
+
+# --- joining -------------------------------------------------------------------------------------
+
+
+async def join_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _offer_join(update, context, update.effective_message.chat_id)
+
+
+async def join_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _offer_join(update, context, update.callback_query.message.chat.id)
+
+
+async def _offer_join(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    """A button opening the private chat with an invite: Telegram lets a bot write to a person
+    only after they started it, so joining has to happen there."""
+    rt = runtime(context)
+    query = update.callback_query
+    async with open_group_turn(rt, update.effective_user, chat_id) as turn:
+        if turn.team is None:
+            await _tell(update, turn.refusal())
+            return
+        if turn.role is not None:
+            open_chat = f"https://t.me/{rt.bot_username}"
+            if query is not None:
+                await query.answer(f"You are already in {turn.team.name}.", show_alert=True)
+                return
+            await update.effective_message.reply_text(
+                f"You are already in <b>{esc(turn.team.name)}</b>.",
+                reply_markup=InlineKeyboardMarkup(
+                    [[InlineKeyboardButton("Open my questions", url=open_chat)]]
+                ),
+            )
+            return
+        invite = await teams.create_invite(turn.session, turn.team.id, turn.person.id)
+        await turn.session.commit()
+        team_name = turn.team.name
+    if query is not None:
+        await query.answer()
+    await context.bot.send_message(
+        chat_id,
+        f"🙋 To join <b>{esc(team_name)}</b>, tap the button: it opens a private chat with me "
+        "where the questions are asked.",
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        f"Join {team_name[:40]}", url=invite_link(rt.bot_username, invite.token)
+                    )
+                ]
+            ]
+        ),
+    )
+
+
+async def _tell(update: Update, text: str) -> None:
+    """Plain text to the person: an alert on a button, else a reply."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await update.effective_message.reply_text(esc(text))
+
+
+# --- progress and settings -----------------------------------------------------------------------
+
+
+async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/progress in the group: the team's completion by area, totals only."""
+    message = update.effective_message
+    async with open_group_turn(runtime(context), update.effective_user, message.chat_id) as turn:
+        if await refused(turn, update, Need.MEMBER, needs_round=True):
+            return
+        progress = await progress_of_team(turn.session, turn.pack, turn.team.id, turn.round.id)
+    percent = round(100 * progress.done / progress.total) if progress.total else 0
+    lines = [
+        f"📊 <b>{esc(turn.team.name)}</b> · {esc(turn.round.name)}",
+        f"{progress_bar(progress.done, progress.total)} {percent}% "
+        f"({progress.done}/{progress.total} answers, {len(progress.by_person)} members)",
+        "",
+    ]
+    for area in progress.by_area:
+        mark = "✅" if area.complete and area.total else "▫️"
+        lines.append(f"{mark} {esc(area.title)} — {area.done}/{area.total}")
+    await message.reply_text("\n".join(lines))
+
+
+async def anonymous_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/anonymous on|off|threshold N: how /compare shows who said what (managers)."""
+    message = update.effective_message
+    args = [arg.lower() for arg in context.args or []]
+    async with open_group_turn(runtime(context), update.effective_user, message.chat_id) as turn:
+        if await refused(turn, update, Need.MANAGER):
+            return
+        team = turn.team
+        if args == ["on"] or args == ["off"]:
+            team.anonymous_compare = args[0] == "on"
+        elif len(args) == 2 and args[0] == "threshold":
+            if not args[1].isdigit() or int(args[1]) not in THRESHOLD_RANGE:
+                await message.reply_text(
+                    f"The threshold is a number from {THRESHOLD_RANGE.start} to "
+                    f"{THRESHOLD_RANGE.stop - 1}: <code>/anonymous threshold 3</code>"
+                )
+                return
+            team.anonymity_threshold = int(args[1])
+        elif args:
+            await message.reply_text(
+                "Use <code>/anonymous on</code>, <code>/anonymous off</code> or "
+                "<code>/anonymous threshold 3</code>."
+            )
+            return
+        await turn.session.commit()
+        await message.reply_text(anonymity_text(team))
+
+
+def anonymity_text(team: Team) -> str:
+    if team.anonymous_compare:
+        return (
+            "🕶 Comparisons are <b>anonymous</b>: answers show as “Member 1”, “Member 2”…, and "
+            f"only once at least {team.anonymity_threshold} people answered a question."
+        )
+    return "👥 Comparisons show <b>names</b>. <code>/anonymous on</code> hides them."

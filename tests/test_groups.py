@@ -1,0 +1,454 @@
+"""The team's group chat, end to end: real PTB, the fake Bot API (privacy mode on), real databases.
+
+Every permission rule is tried by someone who must be refused: a non-member in a linked group, a
+member of another team, a member acting as manager, and forged buttons.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+import pytest
+from sqlmodel import select
+
+from bot.callbacks import compare_data, consensus_close_data, group_link_data
+from bot.compare import compare_text
+from bot.domain.compare import LEVEL_IDS, MemberAnswer, compare_question
+from bot.render import esc
+from criteria.model import MATURITY_LEVELS
+from storage.models import Consensus, ConsensusVote, GroupLink, Team
+from tests.support.botrunner import running_bot
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.flows import INVITE_LINK, PACK, QUESTIONS, answer_current, join, start_team
+from tests.support.telegram_html import parse_html
+
+AREAS = PACK.areas()
+FIRST_AREA = AREAS[0]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# The team name start_team gives, as the group shows it (the HTML is parsed away).
+TEAM_NAME = "Front desk <North> & Co"
+
+
+@pytest.fixture
+async def fake():
+    async with FakeTelegram() as fake:
+        yield fake
+        fake.assert_no_rejected_calls()
+
+
+@pytest.fixture
+async def bot(fake, db):
+    async with running_bot(fake, db.url) as application:
+        yield application
+
+
+async def linked_group(fake, manager, title: str = "Front desk chat"):
+    """The manager adds the bot to a new group and links it to their team."""
+    group = fake.group(title, members=[manager])
+    await group.add_bot(by=manager)
+    await group.wait_for_message(contains="Hello")
+    await manager.command("/link", chat=group)
+    await group.wait_for_message(contains="now linked")
+    return group
+
+
+async def team_with_members(fake, *names: str):
+    manager, token = await start_team(fake)
+    members = [(await join(fake, name, token))[0] for name in names]
+    return manager, token, members
+
+
+async def answer_first(person, text: str, rating: int, *, manager: bool = False):
+    """Answer and rate the first question, and wait until the rating is saved (the next
+    question shows). A manager starts with /next: creating the team opened no question."""
+    if manager:
+        await person.command("/next")
+        await person.wait_for_message(contains=QUESTIONS[0].text)
+    await answer_current(person, text, rating=rating)
+    await person.wait_for_message(contains=QUESTIONS[1].text)
+
+
+async def alert_for(fake, person, count_before: int) -> str:
+    """The text of the next alert shown to `person` on a button press."""
+
+    def new_alert():
+        alerts = [a for a in person.callback_answers if a.show_alert]
+        return alerts[count_before] if len(alerts) > count_before else None
+
+    answer = await fake.wait_until(new_alert)
+    return answer.text
+
+
+def alerts_of(person) -> int:
+    return sum(1 for a in person.callback_answers if a.show_alert)
+
+
+async def stored(db, model, *conditions):
+    async with db.sessions() as session:
+        return list((await session.execute(select(model).where(*conditions))).scalars())
+
+
+async def stored_when(db, check, model, *conditions, timeout: float = 5.0):  # noqa: ASYNC109
+    """The rows once `check(rows)` holds: updates without a reply (votes, the bot removed)
+    give the test nothing to wait for but the database."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        rows = await stored(db, model, *conditions)
+        if check(rows) or asyncio.get_running_loop().time() > deadline:
+            return rows
+        await asyncio.sleep(0.05)
+
+
+async def test_group_commands_are_registered_for_group_chats(fake, bot):
+    calls = fake.calls_to("setMyCommands")
+    group_call = next(
+        c for c in calls if c.params.get("scope", {}).get("type") == "all_group_chats"
+    )
+    names = {command["command"] for command in group_call.params["commands"]}
+    assert {"link", "join", "progress", "compare", "consensus", "heatmap", "ratings"} <= names
+
+
+async def test_added_to_group_introduces_itself_links_and_lets_people_join(fake, bot, db):
+    manager, _token = await start_team(fake)
+    nina = fake.person("Nina")
+    group = fake.group("Front desk chat", members=[manager, nina])
+    await group.add_bot(by=manager)
+    intro = await group.wait_for_message(contains="Hello")
+    assert "/link" in intro.text and "🙋 Join" in intro.button_texts
+
+    # Before linking: nothing to show, and only a manager may link.
+    await nina.command("/progress", chat=group)
+    assert "not linked" in (await group.wait_for_message(contains="not linked")).text
+    await nina.command("/link", chat=group)
+    await group.wait_for_message(contains="Only a team manager")
+
+    await manager.command("/link", chat=group)
+    linked = await group.wait_for_message(contains="now linked")
+    assert TEAM_NAME in linked.text
+    links = await stored(db, GroupLink, GroupLink.chat_id == group.chat_id)
+    assert len(links) == 1
+
+    # Nina is not in the team: refused, pointed to /join; the Join button posts an invite.
+    await nina.command("/compare", chat=group)
+    await group.wait_for_message(contains=f"Only members of {TEAM_NAME}")
+    await nina.press(intro, "🙋 Join")
+    offer = await group.wait_for_message(contains="To join")
+    url = offer.find_button(f"Join {TEAM_NAME}")["url"]
+    match = INVITE_LINK.fullmatch(url)
+    assert match and match.group(1) == fake.bot_username
+    await nina.command("/start", match.group(2))
+    await nina.wait_for_message(contains="Welcome to")
+    await nina.command("/progress", chat=group, mention_bot=True)  # /progress@BotName
+    await group.wait_for_message(contains="members")
+
+    # A member asking to join is told they are in already.
+    await nina.command("/join", chat=group)
+    await group.wait_for_message(contains="already in")
+
+
+async def test_link_offers_a_choice_to_a_manager_of_several_teams(fake, bot, db):
+    manager, _token = await start_team(fake)
+    await manager.command("/newteam", "Back office")
+    await manager.wait_for_message(contains="is ready")
+    group = fake.group("Office chat", members=[manager])
+    await group.add_bot(by=manager)
+    await group.wait_for_message(contains="Hello")
+    await manager.command("/link", chat=group)
+    choice = await group.wait_for_message(contains="Which team")
+    assert set(choice.button_texts) == {TEAM_NAME, "Back office"}
+
+    # Someone who manages neither team presses a button, or forges one for their own team.
+    outsider, _ = await start_team(fake, "Olga")
+    async with db.sessions() as session:
+        olga_team = (await session.execute(select(Team).order_by(Team.id.desc()))).scalars()
+        olga_team_id = next(iter(olga_team)).id
+    before = alerts_of(outsider)
+    await outsider.press(choice, "Back office")
+    assert "do not manage" in await alert_for(fake, outsider, before)
+    assert not await stored(db, GroupLink, GroupLink.chat_id == group.chat_id)
+
+    await manager.press(choice, "Back office")
+    await manager.wait_for_edit(choice)
+    assert "Back office" in choice.text and "now linked" in choice.text
+    (link,) = await stored(db, GroupLink, GroupLink.chat_id == group.chat_id)
+    await outsider.press_data(choice, group_link_data(olga_team_id))
+    assert "linked to Back office" in await alert_for(fake, outsider, before + 1)
+    (still,) = await stored(db, GroupLink, GroupLink.chat_id == group.chat_id)
+    assert still.team_id == link.team_id != olga_team_id
+
+
+async def test_progress_shows_team_totals_by_area(fake, bot):
+    manager, _token, (sam,) = await team_with_members(fake, "Sam")
+    await answer_current(sam, "We listen.")
+    group = await linked_group(fake, manager)
+    await sam.command("/progress", chat=group)
+    progress = await group.wait_for_message(contains="answers, 2 members")
+    assert f"{FIRST_AREA.title} — 1/{2 * len(FIRST_AREA.questions)}" in progress.text
+    assert f"(1/{2 * len(QUESTIONS)} answers" in progress.text
+
+
+async def test_compare_steps_through_questions_in_one_message(fake, bot):
+    manager, _token, (sam, ana) = await team_with_members(fake, "Sam", "Ana")
+    await answer_first(manager, "We ask <customers> & partners", 0, manager=True)
+    await answer_first(sam, "Quarterly survey", 2)
+    await ana.press(ana.last_message, "🙅 Not my area")
+    await ana.wait_for_message(contains=QUESTIONS[1].text)
+    group = await linked_group(fake, manager)
+
+    await sam.command("/compare", chat=group)
+    shown = await group.wait_for_message(contains=QUESTIONS[0].text)
+    assert "Maria · Reacting to problems\nWe ask <customers> & partners" in shown.text
+    assert "Sam · Aligned approaches\nQuarterly survey" in shown.text
+    assert "Ana · not my area" in shown.text
+    assert "Reacting to problems: ▰ 1" in shown.text and "Aligned approaches: ▰ 1" in shown.text
+    assert "The team disagrees: ratings span 3 maturity levels" in shown.text
+    assert "⬅️ Previous" not in shown.button_texts
+
+    await ana.press(shown, "Next ➡️")
+    await ana.wait_for_edit(shown)
+    assert QUESTIONS[1].text in shown.text and "Nobody has answered" in shown.text
+    await ana.press(shown, "⏭ Next area")
+    await ana.wait_for_edit(shown)
+    second_area_first = PACK.area_of(QUESTIONS[len(FIRST_AREA.questions)].id)
+    assert second_area_first.title in shown.text
+    assert QUESTIONS[len(FIRST_AREA.questions)].text in shown.text
+    await ana.press(shown, "⬅️ Previous")
+    await ana.wait_for_edit(shown)
+    assert QUESTIONS[len(FIRST_AREA.questions) - 1].text in shown.text
+    assert len(group.messages) == 3  # intro, link, the one comparison: edited, never resent
+
+
+async def test_anonymous_comparison_hides_names_and_waits_for_the_threshold(fake, bot):
+    manager, _token, (sam, ana) = await team_with_members(fake, "Sam", "Ana")
+    await answer_first(manager, "Manager's view", 1, manager=True)
+    await answer_first(sam, "Sam's view", 1)
+    group = await linked_group(fake, manager)
+
+    await sam.command("/anonymous", "on", chat=group)  # a member cannot change it
+    await group.wait_for_message(contains=f"Only a manager of {TEAM_NAME}")
+    await manager.command("/anonymous", "on", chat=group)
+    await group.wait_for_message(contains="anonymous")
+
+    await sam.command("/compare", chat=group)
+    hidden = await group.wait_for_message(contains=QUESTIONS[0].text)
+    assert "show once at least 3 people have answered (2 so far)" in hidden.text
+    assert "view" not in hidden.text and "Sam" not in hidden.text
+
+    await answer_first(ana, "Ana's view", 1)
+    await sam.command("/compare", chat=group)
+    shown = await group.wait_for_message(contains=QUESTIONS[0].text)
+    for number in (1, 2, 3):
+        assert f"Member {number} · Early systematic approaches" in shown.text
+    assert "Ana's view" in shown.text
+    assert not any(name in shown.text for name in ("Maria", "Sam ·", "Ana ·"))
+
+    await manager.command("/anonymous", "threshold 1", chat=group)
+    await group.wait_for_message(contains="from 2 to 100")
+    await manager.command("/anonymous", "off", chat=group)
+    await group.wait_for_message(contains="show names")
+
+
+async def test_refusals_non_member_other_team_member_as_manager_and_forged_buttons(fake, bot, db):
+    manager, _token, (sam,) = await team_with_members(fake, "Sam")
+    await answer_first(manager, "Team A secret answer", 1, manager=True)
+    group_a = await linked_group(fake, manager)
+    # Team B, with its own answers and its own group.
+    bob, _token_b = await start_team(fake, "Bob")
+    await answer_first(bob, "Team B secret answer", 3, manager=True)
+    group_b = await linked_group(fake, bob, "Team B chat")
+    stranger = fake.person("Stranger")
+
+    # A stranger and a member of team B, in team A's group: refused, nothing of either team.
+    for outsider in (stranger, bob):
+        await outsider.command("/compare", chat=group_a)
+        refusal = await group_a.wait_for_message(contains="Only members of")
+        assert "secret" not in refusal.text
+        await outsider.command("/heatmap", chat=group_a)
+        await group_a.wait_for_message(contains="Only members of")
+
+    # A member acting as manager.
+    for command, args in (("/unlink", ""), ("/consensus", "1"), ("/anonymous", "on")):
+        await sam.command(command, args, chat=group_a)
+        await group_a.wait_for_message(contains=f"Only a manager of {TEAM_NAME}")
+    assert await stored(db, GroupLink, GroupLink.chat_id == group_a.chat_id)
+
+    # Team A's compare in group A never shows team B's answers.
+    await sam.command("/compare", chat=group_a)
+    compare_a = await group_a.wait_for_message(contains=QUESTIONS[0].text)
+    assert "Team A secret" in compare_a.text and "Team B secret" not in compare_a.text
+
+    # Forged buttons: team B's round in team A's group, an index out of range, a vote of
+    # another team; each gets an alert and changes nothing.
+    await bob.command("/compare", chat=group_b)
+    compare_b = await group_b.wait_for_message(contains="Team B secret")
+    round_b = int(re.match(r"gc:(\d+):", compare_b.buttons[0][0][1]).group(1))
+    before = alerts_of(sam)
+    await sam.press_data(compare_a, compare_data(round_b, 1))
+    assert "out of date" in await alert_for(fake, sam, before)
+    await sam.press_data(compare_a, compare_data(round_b + 1000, 9999))
+    assert "out of date" in await alert_for(fake, sam, before + 1)
+    assert compare_a.edit_count == 0
+
+    await bob.command("/consensus", "1", chat=group_b)
+    poll_b = await group_b.wait_for_message(predicate=lambda m: m.poll is not None)
+    (row_b,) = await stored(db, Consensus)
+    manager_alerts = alerts_of(manager)
+    await manager.press_data(compare_a, consensus_close_data(row_b.id))
+    assert "not this group's" in await alert_for(fake, manager, manager_alerts)
+    await sam.press_data(poll_b, consensus_close_data(row_b.id))  # not even in team B
+    assert "Only members of" in await alert_for(fake, sam, before + 2)
+    assert not poll_b.poll.is_closed
+    (row_b,) = await stored(db, Consensus)
+    assert row_b.agreed_rating is None
+
+    # Garbage callback data falls through to the generic answer.
+    await sam.press_data(compare_a, "gc:not-a-number")
+    assert "no longer valid" in await alert_for(fake, sam, before + 3)
+
+
+async def test_consensus_vote_close_and_agreed_strengths_and_improvements(fake, bot, db):
+    manager, _token, (sam, ana) = await team_with_members(fake, "Sam", "Ana")
+    group = await linked_group(fake, manager)
+    stranger = fake.person("Stranger")
+
+    await manager.command("/consensus", "1", chat=group)
+    poll = await group.wait_for_message(predicate=lambda m: m.poll is not None)
+    assert FIRST_AREA.title in poll.poll.question
+    assert poll.poll.options == [level.label for level in MATURITY_LEVELS]
+    assert not poll.poll.is_anonymous
+    await manager.command("/consensus", "1", chat=group)
+    await group.wait_for_message(contains="already open")
+
+    await manager.answer_poll(poll, [2])
+    await sam.answer_poll(poll, [2])
+    await ana.answer_poll(poll, [1])
+    await stranger.answer_poll(poll, [0])  # in the group, not in the team: not counted
+    await stranger.answer_poll(poll, [3])
+    votes = await stored_when(db, lambda rows: len(rows) >= 3, ConsensusVote)
+    await fake.wait_idle()  # the stranger's votes, which change nothing, are handled too
+    assert sorted(v.rating for v in votes) == sorted(
+        [MATURITY_LEVELS[2].id, MATURITY_LEVELS[2].id, MATURITY_LEVELS[1].id]
+    )
+
+    before = alerts_of(sam)
+    await sam.press(poll, "🛑 Close the vote")  # members cannot close it
+    assert "Only a manager" in await alert_for(fake, sam, before)
+    assert not poll.poll.is_closed
+
+    await manager.press(poll, "🛑 Close the vote")
+    result = await group.wait_for_message(contains="Agreed for")
+    assert poll.poll.is_closed
+    assert f"Agreed for {FIRST_AREA.title}: {MATURITY_LEVELS[2].label}" in result.text
+    strengths_prompt = result
+    improvements_prompt = await group.wait_for_message(contains="opportunities for improvement")
+    (row,) = await stored(db, Consensus)
+    assert row.agreed_rating == MATURITY_LEVELS[2].id
+    assert json.loads(row.vote_counts) == {MATURITY_LEVELS[1].id: 1, MATURITY_LEVELS[2].id: 2}
+
+    # A stale Close press after the vote changes nothing.
+    before_manager = alerts_of(manager)
+    await manager.press_data(poll, consensus_close_data(row.id))
+    assert "already closed" in await alert_for(fake, manager, before_manager)
+
+    await sam.send("We <really> listen to customers", chat=group, reply_to=strengths_prompt)
+    await group.wait_for_message(contains="Noted as a strength")
+    await ana.send("Complaints data is unused", chat=group, reply_to=improvements_prompt)
+    await group.wait_for_message(contains="Noted as an opportunity for improvement")
+    await stranger.send("Let me in", chat=group, reply_to=strengths_prompt)
+    await group.wait_for_message(contains="Only members of")
+    (row,) = await stored(db, Consensus)
+    assert row.strengths == "We <really> listen to customers"
+    assert row.improvements == "Complaints data is unused"
+
+    await ana.command("/consensus", chat=group)
+    summary = await group.wait_for_message(contains="agreed")
+    assert f"1. {FIRST_AREA.title} — ✅ {MATURITY_LEVELS[2].label}" in summary.text
+    assert "💪 We <really> listen to customers" in summary.text
+    assert "🎯 Complaints data is unused" in summary.text
+    assert f"2. {AREAS[1].title} — not agreed yet" in summary.text
+
+
+async def test_a_vote_nobody_in_the_team_answered_records_nothing(fake, bot, db):
+    manager, _token = await start_team(fake)
+    group = await linked_group(fake, manager)
+    await manager.command("/consensus", "2", chat=group)
+    poll = await group.wait_for_message(predicate=lambda m: m.poll is not None)
+    await manager.press(poll, "🛑 Close the vote")
+    await group.wait_for_message(contains="nothing was recorded")
+    (row,) = await stored(db, Consensus)
+    assert row.agreed_rating is None and row.poll_id is None
+    await manager.command("/consensus", chat=group)
+    summary = await group.wait_for_message(contains="agreed")
+    assert f"2. {AREAS[1].title} — not agreed yet" in summary.text
+
+
+@pytest.mark.parametrize("anonymous", [False, True])
+async def test_heatmap_and_ratings_are_png_photos(fake, bot, anonymous):
+    manager, _token, (sam,) = await team_with_members(fake, "Sam")
+    await answer_first(manager, "One", 1, manager=True)
+    await answer_first(sam, "Two", 3)
+    group = await linked_group(fake, manager)
+    if anonymous:
+        await manager.command("/anonymous", "on", chat=group)
+        await group.wait_for_message(contains="anonymous")
+    for command, caption in (("/heatmap", "by member"), ("/ratings", "maturity ratings")):
+        await sam.command(command, chat=group)
+        picture = await group.wait_for_message(predicate=lambda m: m.photo is not None)
+        assert caption in picture.text
+        assert picture.photo.data.startswith(PNG_MAGIC)
+        assert picture.photo.width >= 400 and picture.photo.height >= 200
+    if anonymous:
+        assert "fewer than 3 people" in picture.text
+
+
+async def test_removing_the_bot_deletes_the_link(fake, bot, db):
+    manager, _token = await start_team(fake)
+    group = await linked_group(fake, manager)
+    await group.remove_bot(by=manager)
+    assert not await stored_when(
+        db, lambda rows: not rows, GroupLink, GroupLink.chat_id == group.chat_id
+    )
+
+
+async def test_upgrade_to_supergroup_moves_the_link(fake, bot, db):
+    manager, _token, (sam,) = await team_with_members(fake, "Sam")
+    group = await linked_group(fake, manager)
+    old_id = group.chat_id
+    new_id = await group.migrate_to_supergroup()
+    (link,) = await stored_when(db, lambda rows: rows and rows[0].chat_id == new_id, GroupLink)
+    assert link.chat_id == new_id != old_id
+    await sam.command("/progress", chat=group)
+    progress = await group.wait_for_message(contains="members")
+    assert progress.chat_id == new_id
+
+
+async def test_unlink_and_unknown_commands_in_groups(fake, bot, db):
+    manager, _token = await start_team(fake)
+    group = await linked_group(fake, manager)
+    await manager.command("/frobnicate", chat=group)  # maybe another bot's: no answer
+    await manager.command("/unlink", chat=group)
+    unlinked = await group.wait_for_message(contains="no longer linked")
+    assert TEAM_NAME in unlinked.text
+    assert not any("don't know" in m.text for m in group.messages)
+    assert not await stored(db, GroupLink)
+
+
+@pytest.mark.parametrize("members", [1, 12, 150])
+def test_a_comparison_always_fits_one_message(members):
+    """Long answers full of HTML characters, from many members, still make one valid message."""
+    answers = [
+        MemberAnswer(
+            n, f"Person <{n}> & co " * 5, "answered", "<b>&amp;</b> " * 400, LEVEL_IDS[n % 4]
+        )
+        for n in range(members)
+    ]
+    comparison = compare_question(answers, anonymous=False, threshold=3, salt="1:q")
+    head = f"🔍 <b>{esc('Area & title ' * 20)}</b>\n<i>{esc('Question <text> ' * 70)}</i>"
+    text = compare_text(head, comparison, threshold=3)
+    parsed = parse_html(text)  # balanced tags, entities intact
+    assert len(parsed.text) <= 4096 and len(text) <= 4096
+    assert "Person <0> & co" in parsed.text
+    if members == 150:
+        assert "more (the export has every answer)" in parsed.text
