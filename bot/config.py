@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BOTFATHER_HELP = (
@@ -20,6 +20,7 @@ BOTFATHER_HELP = (
     "  export TELEGRAM_BOT_TOKEN=123456789:ABC...   (or put it in a .env file)"
 )
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{10,}$")
+SECRET_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/bot.db"
 
 
@@ -40,6 +41,20 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     log_level: str = "INFO"
     reminder_grace_minutes: int = Field(default=180, ge=0)
+    # Webhook mode (see bot/serve.py): setting WEBHOOK_URL switches from long polling to it.
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret_token: SecretStr | None = None
+    webhook_path: str = "telegram"
+    drop_pending_updates: bool = False
+    # /healthz; 0 takes any free port (tests).
+    health_port: int = Field(default=8080, ge=0, le=65535)
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _blank_token_is_missing(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -62,6 +77,49 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/London)") from error
         return value
 
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _blank_webhook_url_is_polling(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value.strip()):
+            raise ValueError("must be the public https:// address Telegram posts updates to")
+        return value.strip().rstrip("/") if value else None
+
+    @field_validator("webhook_secret_token", mode="before")
+    @classmethod
+    def _blank_secret_is_missing(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _secret_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's own rule for the X-Telegram-Bot-Api-Secret-Token header.
+        if value is not None and not SECRET_TOKEN_PATTERN.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _url_path(cls, value: str) -> str:
+        path = value.strip().strip("/")
+        if not re.match(r"^[A-Za-z0-9_\-/]+$", path):
+            raise ValueError("must be a URL path of letters, digits, _, - and /")
+        return path
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret_token is None:
+            # Without it anyone who learns the URL could post fake updates.
+            raise ValueError(
+                "WEBHOOK_SECRET_TOKEN is required when WEBHOOK_URL is set "
+                "(1-256 characters of A-Z, a-z, 0-9, _ and -)"
+            )
+        return self
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -82,6 +140,15 @@ class Settings(BaseSettings):
         if self.telegram_bot_token is None:
             raise SettingsError(BOTFATHER_HELP)
         return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def webhook_mode(self) -> bool:
+        return self.webhook_url is not None
+
+    @property
+    def full_webhook_url(self) -> str:
+        """Where Telegram posts updates: the public base URL plus the server's path."""
+        return f"{self.webhook_url}/{self.webhook_path}"
 
     @property
     def file_base_url(self) -> str:

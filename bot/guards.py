@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from telegram import Update
 from telegram.ext import (
@@ -22,7 +22,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot.i18n import _
 from bot.runtime import runtime
+from bot.update_log import note_outcome
 from storage.models import ProcessedUpdate
 from storage.types import utcnow
 
@@ -43,13 +45,16 @@ def register_last(app: Application, group: int) -> None:
 
 async def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop here if this update id was handled before."""
-    async with runtime(context).sessions() as session:
-        session.add(ProcessedUpdate(update_id=update.update_id))
-        try:
-            await session.commit()
-        except IntegrityError:
-            log.info("duplicate update %s dropped", update.update_id)
-            raise ApplicationHandlerStop from None
+    # A bare INSERT on a connection: this runs for every update, so no ORM session for it.
+    try:
+        async with runtime(context).engine.begin() as connection:
+            await connection.execute(
+                insert(ProcessedUpdate).values(update_id=update.update_id, processed_at=utcnow())
+            )
+    except IntegrityError:
+        log.info("duplicate update %s dropped", update.update_id)
+        note_outcome("duplicate")
+        raise ApplicationHandlerStop from None
 
 
 async def forget_old_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -65,10 +70,10 @@ async def forget_old_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button no handler recognises: forged, or from a version of the bot that is gone."""
-    await update.callback_query.answer("This button is no longer valid.", show_alert=True)
+    await update.callback_query.answer(_("This button is no longer valid."), show_alert=True)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(
-        "I don't know that command. /help lists what I can do."
+        _("I don't know that command. /help lists what I can do.")
     )

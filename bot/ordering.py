@@ -13,14 +13,30 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.rate_limit import as_reply
+from bot.update_log import logged_update
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = 64) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            await self._in_chat_order(update, as_reply(logged_update(update, coroutine)))
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+    async def _in_chat_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _ordering_key(update)
         if key is None:
             await coroutine
@@ -40,7 +56,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         pass
 
     async def shutdown(self) -> None:
-        pass
+        # Application.stop() already waits for queued updates; this also covers updates handed
+        # to process_update directly, so post_shutdown never closes the database under one.
+        await self._idle.wait()
 
 
 def _ordering_key(update: object) -> int | None:

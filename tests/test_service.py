@@ -1,0 +1,246 @@
+"""Running as a service: webhook mode, /healthz, the per-update log line, errors and outages.
+
+The bot runs through bot.serve exactly as `python -m bot` does, against the fake Bot API and
+real databases (SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import AsyncExitStack
+from types import SimpleNamespace
+
+import aiohttp
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+from telegram import Update
+from telegram.ext import Application, MessageHandler, filters
+
+from bot import onboarding
+from bot.errors import APOLOGY, DATABASE_UNREACHABLE
+from bot.leadership import LEADERSHIP_KEY, is_leader
+from bot.logging_setup import TokenRedactingFilter
+from bot.ordering import PerChatUpdateProcessor
+from bot.runtime import RUNTIME_KEY
+from bot.update_log import instrument_handlers
+from storage.db import session_factory
+from tests.support.fake_telegram import FakeTelegram
+from tests.support.webhook_runner import WEBHOOK_SECRET, running_webhook_bot
+
+WELCOME = "I run your team's Baldrige self-assessment"
+# Where nothing listens (port 1 on loopback), and a SQLite file in a folder that does not exist.
+UNREACHABLE_URLS = {
+    "postgresql": "postgresql+asyncpg://bot:bot@127.0.0.1:1/bot",
+    "sqlite": "sqlite+aiosqlite:////nonexistent-folder/for-sure/bot.db",
+}
+
+
+@pytest.fixture
+async def fake():
+    async with FakeTelegram() as fake:
+        yield fake
+        fake.assert_no_rejected_calls()
+
+
+@pytest.fixture
+async def service(fake, db):
+    async with running_webhook_bot(fake, db.url) as service:
+        yield service
+
+
+def update_lines(caplog) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.name == "bot.updates"]
+
+
+async def get_health(service) -> tuple[int, dict]:
+    url = f"http://127.0.0.1:{service.health_port}/healthz"
+    async with aiohttp.ClientSession() as client, client.get(url) as reply:
+        return reply.status, await reply.json()
+
+
+# --- webhook mode ---------------------------------------------------------------------------
+
+
+async def test_webhook_mode_answers_updates_telegram_posts(fake, service):
+    assert fake.webhook_url.endswith("/telegram")
+    assert fake.webhook_secret_token == WEBHOOK_SECRET
+    alice = fake.person("Alice")
+
+    await alice.command("/start")
+
+    await alice.wait_for_message(contains=WELCOME)
+    assert not fake.calls_to("getUpdates"), "webhook mode must not poll"
+    assert [d.status for d in fake.webhook_deliveries] == [200]
+
+
+async def test_webhook_refuses_requests_without_the_right_secret_token(fake, service):
+    alice = fake.person("Alice")
+    genuine = await alice.command("/start")
+    await alice.wait_for_message(contains=WELCOME)
+    forged = {key: value for key, value in genuine.items() if key != "update_id"}
+
+    assert await fake.deliver_to_webhook(forged, secret_token=None) == 403
+    assert await fake.deliver_to_webhook(forged, secret_token="wrong-secret") == 403
+    await fake.wait_idle()
+    welcomes = [message for message in alice.messages if WELCOME in message.text]
+    assert len(welcomes) == 1, "a forged update must not reach any handler"
+
+    assert await fake.deliver_to_webhook(forged) == 200  # the real secret still works
+    await alice.wait_for_message(contains=WELCOME)
+
+
+async def test_two_instances_share_one_database_and_one_runs_the_schedules(fake, db):
+    async with AsyncExitStack() as first_running:
+        first = await first_running.enter_async_context(running_webhook_bot(fake, db.url))
+        async with running_webhook_bot(fake, db.url) as second:
+            leaders = [await is_leader(context_of(s)) for s in (first, second)]
+            assert leaders == [True, False]
+
+            alice = fake.person("Alice")  # Telegram now posts to the second instance
+            await alice.command("/start")
+            await alice.wait_for_message(contains=WELCOME)
+
+            await first_running.aclose()  # stopping the first instance releases the lease
+            # The second instance's next renewal takes over.
+            assert await second.application.bot_data[LEADERSHIP_KEY].claim() is True
+            assert await is_leader(context_of(second)) is True
+
+
+def context_of(service) -> SimpleNamespace:
+    return SimpleNamespace(application=service.application)
+
+
+# --- health ---------------------------------------------------------------------------------
+
+
+async def test_health_reports_the_database(service, db):
+    assert await get_health(service) == (200, {"status": "ok", "database": "ok"})
+
+    rt = service.application.bot_data[RUNTIME_KEY]
+    working_engine = rt.engine
+    rt.engine = create_async_engine(UNREACHABLE_URLS[db.backend])
+    try:
+        assert await get_health(service) == (
+            503,
+            {"status": "degraded", "database": "unreachable"},
+        )
+    finally:
+        await rt.engine.dispose()
+        rt.engine = working_engine
+
+    assert await get_health(service) == (200, {"status": "ok", "database": "ok"})
+
+
+# --- database outage ------------------------------------------------------------------------
+
+
+async def test_database_outage_is_explained_and_the_bot_recovers(fake, service, db, caplog):
+    alice = fake.person("Alice")
+    rt = service.application.bot_data[RUNTIME_KEY]
+    working_engine, working_sessions = rt.engine, rt.sessions
+    broken_engine = create_async_engine(UNREACHABLE_URLS[db.backend])
+
+    rt.engine, rt.sessions = broken_engine, session_factory(broken_engine)
+    await alice.command("/start")
+    await alice.wait_for_message(contains=DATABASE_UNREACHABLE)
+    await alice.command("/start")  # the bot keeps running and keeps saying so
+    await alice.wait_for_message(contains=DATABASE_UNREACHABLE)
+
+    rt.engine, rt.sessions = working_engine, working_sessions  # the database is back
+    await broken_engine.dispose()
+    await alice.command("/start")
+    await alice.wait_for_message(contains=WELCOME)
+
+    assert "database unreachable in update" in caplog.text
+    assert not any(r.levelno >= logging.ERROR for r in caplog.records), "an outage is no bug"
+
+
+# --- errors and the update log --------------------------------------------------------------
+
+
+async def test_unexpected_error_is_logged_with_its_trace_and_the_person_gets_an_apology(
+    fake, service, caplog, monkeypatch
+):
+    async def broken_start(update, context):
+        raise RuntimeError("a bug in a handler")
+
+    for handler in service.application.handlers[0]:
+        if getattr(handler.callback, "__name__", "") == onboarding.start_command.__name__:
+            monkeypatch.setattr(handler, "callback", broken_start)
+    instrument_handlers(service.application, first_feature_group=0)
+    alice = fake.person("Alice")
+
+    with caplog.at_level(logging.INFO):
+        await alice.command("/start")
+        await alice.wait_for_message(contains=APOLOGY)
+        [line] = await fake.wait_until(lambda: update_lines(caplog))
+
+    failure = next(r for r in caplog.records if r.getMessage().startswith("unhandled error"))
+    assert failure.levelno == logging.ERROR
+    assert "a bug in a handler" in caplog.text  # the trace
+    assert line.outcome == "error"
+    assert line.handler == "broken_start"
+
+
+async def test_one_log_line_per_update_without_text_or_token(fake, service, caplog):
+    alice = fake.person("Alice")
+    secret_words = "my confidential answer about customers"
+    # The filter configure_logging puts on the real log handler (httpx logs URLs with the token).
+    caplog.handler.addFilter(TokenRedactingFilter(fake.token))
+
+    with caplog.at_level(logging.INFO):
+        first = await alice.command("/start")
+        await alice.wait_for_message(contains=WELCOME)
+        await alice.send(secret_words)
+        await alice.wait_for_message()
+        fake.send_update(first)  # Telegram delivers the same update again
+        started, typed, again = await fake.wait_until(
+            lambda: len(update_lines(caplog)) == 3 and update_lines(caplog)
+        )
+
+    assert started.getMessage().startswith(f"update_id={first['update_id']} kind=message ")
+    assert (started.handler, started.outcome) == ("start_command", "handled")
+    assert started.duration_ms >= 0
+    assert typed.outcome == "handled"
+    assert (again.update_id, again.outcome) == (first["update_id"], "duplicate")
+    assert again.handler == "drop_duplicate_update"
+    everything_logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert secret_words not in everything_logged
+    assert fake.token not in everything_logged
+
+
+async def test_an_update_no_handler_takes_is_logged_as_ignored(fake, caplog):
+    async def photo_only(update, context):
+        """Never called: the update below carries text."""
+
+    application = (
+        Application.builder()
+        .token(fake.token)
+        .base_url(fake.base_url)
+        .concurrent_updates(PerChatUpdateProcessor())
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.PHOTO, photo_only), 0)
+    instrument_handlers(application, first_feature_group=0)
+    await application.initialize()
+    update = Update.de_json(
+        {
+            "update_id": 5,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 42, "type": "private"},
+                "text": "a text no handler wants",
+            },
+        },
+        application.bot,
+    )
+
+    with caplog.at_level(logging.INFO, logger="bot.updates"):
+        await application.update_processor.process_update(
+            update, application.process_update(update)
+        )
+
+    await application.shutdown()
+    [line] = caplog.records
+    assert line.getMessage().startswith("update_id=5 kind=message handler=- outcome=ignored ")
