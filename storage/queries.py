@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from criteria.model import Pack, Question
+from sqlalchemy import case
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot.domain.progress import TeamProgress, remaining_questions, team_progress
-from storage.models import Answer, AssessmentRound, Membership, Person
+from criteria.model import Pack, Question
+from storage.models import Answer, AssessmentRound, Membership, Person, Role
 
 
 async def person_statuses(session: AsyncSession, round_id: int, person_id: int) -> dict[str, str]:
@@ -41,7 +42,8 @@ async def team_members(session: AsyncSession, team_id: int) -> list[tuple[Person
         select(Person, Membership.role)
         .join(Membership, Membership.person_id == Person.id)
         .where(Membership.team_id == team_id)
-        .order_by(Membership.role.desc(), Person.first_name, Person.id)
+        # "member" sorts after "manager" alphabetically, so rank managers explicitly.
+        .order_by(case((Membership.role == Role.MANAGER, 0), else_=1), Person.first_name, Person.id)
     )
     return [(person, role) for person, role in rows.all()]
 

@@ -1,0 +1,153 @@
+"""Who is in a team and with what role, as the team admin flows read and change it.
+
+Every function is a fixed number of statements whatever the team size; the permission decisions
+themselves live in bot.domain.team_rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, exists, or_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from bot.domain.progress import PersonProgress, team_progress
+from bot.domain.team_rules import TeamFacts
+from criteria.model import Pack
+from storage.models import Membership, Person, Role, Team
+from storage.queries import display_name, team_members, team_statuses
+
+
+async def person_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Person | None:
+    """The person, without creating one (privacy flows must not bring a deleted person back)."""
+    return (
+        await session.execute(select(Person).where(Person.telegram_user_id == telegram_user_id))
+    ).scalar_one_or_none()
+
+
+async def team_facts(
+    session: AsyncSession, team_id: int, actor_id: int, target_id: int | None = None
+) -> TeamFacts:
+    """The actor's and target's roles in the team and how many managers it has (one statement)."""
+    people = [actor_id] if target_id is None else [actor_id, target_id]
+    rows = (
+        await session.execute(
+            select(Membership.person_id, Membership.role).where(
+                Membership.team_id == team_id,
+                or_(Membership.person_id.in_(people), Membership.role == Role.MANAGER),
+            )
+        )
+    ).all()
+    roles = dict(rows)
+    return TeamFacts(
+        actor_role=roles.get(actor_id),
+        target_role=roles.get(target_id) if target_id is not None else None,
+        managers=sum(1 for _, role in rows if role == Role.MANAGER),
+    )
+
+
+@dataclass(frozen=True)
+class TeamOfPerson:
+    team: Team
+    role: str
+    joined_at: datetime
+
+
+async def teams_of(session: AsyncSession, person_id: int) -> list[TeamOfPerson]:
+    """The person's teams, oldest membership first (one statement)."""
+    rows = await session.execute(
+        select(Team, Membership.role, Membership.joined_at)
+        .join(Membership, Membership.team_id == Team.id)
+        .where(Membership.person_id == person_id)
+        .order_by(Membership.joined_at, Membership.id)
+    )
+    return [TeamOfPerson(team, role, joined) for team, role, joined in rows.all()]
+
+
+async def remove_member(session: AsyncSession, team_id: int, person_id: int) -> bool:
+    """Take the person out of the team; their answers stay in the rounds' record."""
+    result = await session.execute(
+        delete(Membership).where(Membership.team_id == team_id, Membership.person_id == person_id)
+    )
+    return result.rowcount == 1
+
+
+async def make_manager(session: AsyncSession, team_id: int, person_id: int) -> bool:
+    result = await session.execute(
+        update(Membership)
+        .where(Membership.team_id == team_id, Membership.person_id == person_id)
+        .values(role=Role.MANAGER)
+    )
+    return result.rowcount == 1
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One line of /team: who, their role, whether messages reach them, their progress."""
+
+    person_id: int
+    name: str
+    username: str | None
+    role: str
+    unreachable_since: datetime | None
+    progress: PersonProgress
+
+
+async def team_roster(
+    session: AsyncSession, pack: Pack, team_id: int, round_id: int
+) -> list[RosterEntry]:
+    """Members, managers first, with their progress in the round (two statements)."""
+    members = await team_members(session, team_id)
+    statuses = await team_statuses(session, round_id)
+    progress = team_progress(pack, [(p.id, display_name(p)) for p, _ in members], statuses)
+    return [
+        RosterEntry(
+            person.id, display_name(person), person.username, role, person.unreachable_since, mine
+        )
+        for (person, role), mine in zip(members, progress.by_person, strict=True)
+    ]
+
+
+async def team_left_behind(session: AsyncSession, telegram_user_id: int) -> Team | None:
+    """The team this person was answering for but is no longer a member of (one statement).
+
+    A removal keeps Person.active_team_id pointing at the team, which is how the person's next
+    message learns what happened.
+    """
+    return (
+        await session.execute(
+            select(Team)
+            .join(Person, Person.active_team_id == Team.id)
+            .where(
+                Person.telegram_user_id == telegram_user_id,
+                ~exists().where(
+                    and_(Membership.team_id == Team.id, Membership.person_id == Person.id)
+                ),
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def forget_active_team(session: AsyncSession, telegram_user_id: int) -> None:
+    """The person was told they left; from now on they answer for another of their teams."""
+    await session.execute(
+        update(Person)
+        .where(Person.telegram_user_id == telegram_user_id)
+        .values(active_team_id=None)
+    )
+
+
+async def choose_team(session: AsyncSession, person: Person, team_id: int) -> Team | None:
+    """Answer for this team from now on, if the person is its member; the team, else None."""
+    team = (
+        await session.execute(
+            select(Team)
+            .join(Membership, Membership.team_id == Team.id)
+            .where(Team.id == team_id, Membership.person_id == person.id)
+        )
+    ).scalar_one_or_none()
+    if team is not None:
+        person.active_team_id = team.id
+    return team

@@ -1,0 +1,94 @@
+"""Assessment rounds: opening a new one, due dates, and answers carried over from the last one.
+
+Earlier rounds are closed, never deleted: their answers stay the record of that round.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from bot.services import answers
+from criteria.model import Pack
+from storage.models import Answer, AnswerStatus, AssessmentRound, Team
+from storage.types import utcnow
+
+
+async def round_count(session: AsyncSession, team_id: int) -> int:
+    return (
+        await session.execute(
+            select(func.count())
+            .select_from(AssessmentRound)
+            .where(AssessmentRound.team_id == team_id)
+        )
+    ).scalar_one()
+
+
+async def open_new_round(
+    session: AsyncSession,
+    team: Team,
+    current: AssessmentRound | None,
+    name: str,
+    due: date | None,
+    pack: Pack,
+) -> AssessmentRound | None:
+    """Close `current` and open a round with the team's pack; None if `current` was closed
+    meanwhile (another manager was quicker), so two taps never open two rounds."""
+    if current is not None:
+        closed = await session.execute(
+            update(AssessmentRound)
+            .where(AssessmentRound.id == current.id, AssessmentRound.closed_at.is_(None))
+            .values(closed_at=utcnow())
+        )
+        if closed.rowcount != 1:
+            return None
+    new_round = AssessmentRound(
+        team_id=team.id, name=name, pack_id=pack.id, pack_version=pack.version, due_date=due
+    )
+    session.add(new_round)
+    await session.flush()
+    return new_round
+
+
+async def previous_answer(
+    session: AsyncSession, team_id: int, round_id: int, person_id: int, question_id: str
+) -> Answer | None:
+    """The person's answer to this question in the team's round before `round_id` (one
+    statement); only an answer with something in it counts."""
+    previous_round = (
+        select(func.max(AssessmentRound.id))
+        .where(AssessmentRound.team_id == team_id, AssessmentRound.id < round_id)
+        .scalar_subquery()
+    )
+    return (
+        await session.execute(
+            select(Answer).where(
+                Answer.round_id == previous_round,
+                Answer.person_id == person_id,
+                Answer.question_id == question_id,
+                Answer.status == AnswerStatus.ANSWERED,
+            )
+        )
+    ).scalar_one_or_none()
+
+
+def has_content(answer: Answer | None) -> bool:
+    return answer is not None and bool(answer.text or answer.attachment_file_id)
+
+
+async def carry_over(
+    session: AsyncSession, round_id: int, person_id: int, previous: Answer
+) -> Answer:
+    """Copy last round's answer (text, rating, attachment) as this round's answer."""
+    answer = await answers.save_text(
+        session, round_id, person_id, previous.question_id, previous.text, None, append=False
+    )
+    answer.rating = previous.rating
+    answer.attachment_kind = previous.attachment_kind
+    answer.attachment_file_id = previous.attachment_file_id
+    answer.attachment_name = previous.attachment_name
+    await session.flush()
+    return answer
