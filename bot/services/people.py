@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
@@ -45,7 +47,24 @@ async def ensure_person(session: AsyncSession, user: TelegramUser) -> Person:
         return person
     if (person.first_name, person.username) != (user.first_name[:128], user.username):
         person.first_name, person.username = user.first_name[:128], user.username
+    if user.language_code and person.language_code != user.language_code:
+        # Telegram's language follows the app's setting; /language (chosen_language) still wins.
+        person.language_code = user.language_code[:10]
     if person.unreachable_since is not None:
         # They wrote to us, so they can be written to again.
         person.unreachable_since = None
     return person
+
+
+async def mark_unreachable(session: AsyncSession, telegram_user_id: int, since: datetime) -> None:
+    """Telegram refused a message to them (they blocked the bot): stop writing, delete nothing."""
+    await session.execute(
+        update(Person)
+        .where(Person.telegram_user_id == telegram_user_id, Person.unreachable_since.is_(None))
+        .values(unreachable_since=since)
+    )
+
+
+def pause_reminders(person: Person, until: datetime | None) -> None:
+    """No reminders before `until`; None lets them come again."""
+    person.reminders_paused_until = until

@@ -1,0 +1,68 @@
+"""What the reminder run reads from the database: the round's members in a few statements."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from bot.domain.reminders import MemberState
+from bot.services.deliveries import reminders_this_week
+from storage.models import AssessmentRound, Conversation, Membership, Person
+from storage.queries import display_name, team_members, team_statuses
+
+
+async def reminder_candidates(
+    session: AsyncSession, team_id: int, round_id: int, week_prefix: str, period: str
+) -> list[MemberState]:
+    """Every current member with what the reminder decision needs (four statements).
+
+    People who left the team have no membership, so they are not here at all.
+    """
+    members = await team_members(session, team_id)
+    statuses = await team_statuses(session, round_id)
+    positions = dict(
+        (
+            await session.execute(
+                select(Conversation.person_id, Conversation.question_id)
+                .join(Membership, Membership.person_id == Conversation.person_id)
+                .where(Membership.team_id == team_id, Conversation.round_id == round_id)
+            )
+        ).all()
+    )
+    sent_this_week = await reminders_this_week(session, team_id, week_prefix, period)
+    return [
+        MemberState(
+            person_id=person.id,
+            chat_id=person.telegram_user_id,
+            name=display_name(person),
+            statuses=statuses.get(person.id, {}),
+            paused_until=person.reminders_paused_until,
+            unreachable_since=person.unreachable_since,
+            reminders_this_week=sent_this_week.get(person.telegram_user_id, 0),
+            current_question_id=positions.get(person.id),
+        )
+        for person, _role in members
+    ]
+
+
+async def switch_to_round_team(session: AsyncSession, telegram_user_id: int, round_id: int) -> bool:
+    """Make the team of an open round the person's active team, if they are its member.
+
+    Returns whether anything changed; the caller commits.
+    """
+    row = (
+        await session.execute(
+            select(Person, AssessmentRound.team_id)
+            .join(Membership, Membership.person_id == Person.id)
+            .join(AssessmentRound, AssessmentRound.team_id == Membership.team_id)
+            .where(
+                Person.telegram_user_id == telegram_user_id,
+                AssessmentRound.id == round_id,
+                AssessmentRound.closed_at.is_(None),
+            )
+        )
+    ).first()
+    if row is None or row[0].active_team_id == row[1]:
+        return False
+    row[0].active_team_id = row[1]
+    return True

@@ -1,0 +1,535 @@
+"""Reminders, digests, /schedule and /away end to end: real PTB, the fake Bot API, real databases.
+
+Time is controlled, never waited for: runs are started by calling the job functions with a
+chosen `now` (bot.jobs.run_slot, bot.jobs.sweep), and the restart tests replace the scheduling
+clock (bot.jobs.clock) before the bot starts, so its start-up sweep sees that moment.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import delete, update
+from sqlmodel import select
+
+from bot import cli, jobs
+from bot.domain.schedule import ScheduleKind
+from bot.reminders import CONTINUE_LABEL, PAUSE_FOR_A_WEEK_LABEL
+from bot.services import deliveries
+from bot.services.deliveries import RUN_RECIPIENT, DeliveryKind, team_period
+from criteria.loader import DEFAULT_PACK_ID, load_packs
+from storage.models import (
+    Answer,
+    AssessmentRound,
+    Delivery,
+    GroupLink,
+    Membership,
+    Person,
+    Role,
+    Team,
+)
+from storage.types import utcnow
+from tests.support.botrunner import running_bot, settings_for
+from tests.support.fake_telegram import FakeTelegram
+
+PACK = load_packs().get(DEFAULT_PACK_ID)
+QUESTIONS = PACK.questions()
+REMINDER, DIGEST = ScheduleKind.REMINDER, ScheduleKind.DIGEST
+# Well after the real date, so no job the bot sets for "now" fires while a test runs.
+MONDAY = datetime(2030, 11, 25, 10, 0, tzinfo=UTC)  # 2030-W48-mon
+FRIDAY_DIGEST = datetime(2030, 11, 29, 16, 0, tzinfo=UTC)  # 2030-W48
+
+
+@pytest.fixture
+async def fake():
+    async with FakeTelegram() as fake:
+        yield fake
+        fake.assert_no_rejected_calls()
+
+
+@dataclass
+class Seeded:
+    team_id: int
+    round_id: int
+    people: dict[str, object]  # name -> fake Person
+    person_ids: dict[str, int]
+
+
+async def seed_team(db, fake, manager: str = "Maria", members=("Alice", "Bob"), **team_fields):
+    """A team with an open round straight in the database: quicker than invites, same rows."""
+    async with db.sessions() as session:
+        team = Team(name="Front desk <North>", pack_id=PACK.id, **team_fields)
+        session.add(team)
+        await session.flush()
+        round_ = AssessmentRound(
+            team_id=team.id, name="Round 1", pack_id=PACK.id, pack_version=PACK.version
+        )
+        session.add(round_)
+        people, ids = {}, {}
+        for name, role in [(manager, Role.MANAGER)] + [(m, Role.MEMBER) for m in members]:
+            person = fake.person(name, started=True)
+            row = Person(telegram_user_id=person.user_id, first_name=name, active_team_id=team.id)
+            session.add(row)
+            await session.flush()
+            session.add(Membership(team_id=team.id, person_id=row.id, role=role))
+            people[name], ids[name] = person, row.id
+        await session.commit()
+        return Seeded(team.id, round_.id, people, ids)
+
+
+async def answer(db, seeded: Seeded, name: str, count: int | None = None) -> None:
+    """`name` answers the first `count` questions (all of them by default)."""
+    async with db.sessions() as session:
+        for question in QUESTIONS[: len(QUESTIONS) if count is None else count]:
+            session.add(
+                Answer(
+                    round_id=seeded.round_id,
+                    person_id=seeded.person_ids[name],
+                    question_id=question.id,
+                    text="We do it weekly.",
+                )
+            )
+        await session.commit()
+
+
+async def deliveries_of(db, kind: str) -> list[Delivery]:
+    async with db.sessions() as session:
+        rows = await session.execute(select(Delivery).where(Delivery.kind == kind))
+        return list(rows.scalars())
+
+
+def reminders_to(person) -> list:
+    return [m for m in person.messages if "self-assessment still has" in m.text]
+
+
+def digests_to(participant) -> list:
+    return [m for m in participant.messages if "Weekly digest" in m.text]
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+
+async def test_reminder_says_what_is_left_and_resumes_in_one_tap(fake, db):
+    seeded = await seed_team(db, fake)
+    await answer(db, seeded, "Alice", count=3)
+    alice = seeded.people["Alice"]
+    async with running_bot(fake, db.url) as app:
+        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", MONDAY)
+        assert outcome.report.sent == 3  # the manager has questions left too
+
+        reminder = await alice.wait_for_message(contains="self-assessment still has")
+        left = len(QUESTIONS) - 3
+        assert f"Hi Alice! Front desk <North>'s self-assessment still has {left} questions" in (
+            reminder.text
+        )
+        first_area = PACK.area_of(QUESTIONS[3].id)
+        first_area_left = sum(1 for q in QUESTIONS[3:] if PACK.area_of(q.id) is first_area)
+        assert f"• {first_area.title} — {first_area_left}" in reminder.text
+        for area in PACK.areas()[1:]:
+            assert f"• {area.title} — {len(area.questions)}" in reminder.text
+
+        await alice.press(reminder, CONTINUE_LABEL)
+        question = await alice.wait_for_message(contains=QUESTIONS[3].text)
+        assert question.button_texts  # the question with its answering buttons
+
+
+async def test_resume_from_another_teams_reminder_switches_to_that_team(fake, db):
+    first = await seed_team(db, fake, manager="Maria", members=("Alice",))
+    second = await seed_team(db, fake, manager="Omar", members=())
+    async with db.sessions() as session:  # Alice is in both; she answers for the first team
+        session.add(
+            Membership(team_id=second.team_id, person_id=first.person_ids["Alice"], role="member")
+        )
+        await session.commit()
+    alice = first.people["Alice"]
+    async with running_bot(fake, db.url) as app:
+        await jobs.run_slot(app, second.team_id, REMINDER, "2030-W48-mon", MONDAY)
+        reminder = await alice.wait_for_message(contains="self-assessment still has")
+        await alice.press(reminder, CONTINUE_LABEL)
+        await alice.wait_for_message(contains=QUESTIONS[0].text)
+    async with db.sessions() as session:
+        person = await session.get(Person, first.person_ids["Alice"])
+        assert person.active_team_id == second.team_id
+
+
+async def test_finished_away_left_and_blocked_people_get_no_reminder(fake, db):
+    seeded = await seed_team(db, fake, members=("Alice", "Bob", "Carol", "Dave", "Erin"))
+    await answer(db, seeded, "Maria")
+    await answer(db, seeded, "Bob")  # finished
+    async with db.sessions() as session:
+        await session.execute(  # Erin left the team
+            delete(Membership).where(Membership.person_id == seeded.person_ids["Erin"])
+        )
+        await session.commit()
+    alice, carol, dave, erin = (seeded.people[n] for n in ("Alice", "Carol", "Dave", "Erin"))
+    async with running_bot(fake, db.url) as app:
+        await carol.command("/away")
+        choice = await carol.wait_for_message(contains="reminders are on")
+        await carol.press(choice, "🔕 1 week")
+        await carol.wait_for_message(contains="No reminders until")
+        dave.block_bot()
+
+        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", utcnow())
+        assert outcome.report.sent == 1 and outcome.report.unreachable == 1
+        assert outcome.skipped == {"finished": 2, "away": 1}
+        assert len(reminders_to(alice)) == 1
+        assert not reminders_to(seeded.people["Bob"]) and not reminders_to(carol)
+        assert not reminders_to(erin) and not reminders_to(seeded.people["Maria"])
+        assert [c.error_code for c in fake.clear_rejected_calls()] == [403]
+
+        # Dave is now known to be unreachable: the next run does not even try him.
+        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-thu", utcnow())
+        assert outcome.skipped["unreachable"] == 1
+        assert not fake.rejected_calls
+
+        # Writing to the bot again makes him reachable; nothing of his was deleted.
+        dave.unblock_bot()
+        await dave.command("/progress")
+        await dave.wait_for_message()
+    async with db.sessions() as session:
+        assert (await session.get(Person, seeded.person_ids["Dave"])).unreachable_since is None
+
+
+async def test_weekly_cap(fake, db):
+    seeded = await seed_team(db, fake, members=("Alice",), weekly_reminder_cap=2)
+    alice = seeded.people["Alice"]
+    async with running_bot(fake, db.url) as app:
+        for period in ("2030-W48-mon", "2030-W48-thu", "2030-W48-sat"):
+            await jobs.run_slot(app, seeded.team_id, REMINDER, period, MONDAY)
+        assert len(reminders_to(alice)) == 2
+        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W49-mon", MONDAY)
+        assert outcome.report.sent == 2  # a new week: Alice and the manager again
+        assert len(reminders_to(alice)) == 3
+
+
+async def test_away_until_a_date_and_back(fake, db):
+    seeded = await seed_team(db, fake, members=("Alice",))
+    alice = seeded.people["Alice"]
+    async with running_bot(fake, db.url) as app:
+        await alice.command("/away", "2026-02-30")
+        await alice.wait_for_message(contains="not a date on the calendar")
+        await alice.command("/away", "2020-01-01")
+        await alice.wait_for_message(contains="not in the future")
+        until = (utcnow() + timedelta(days=10)).date()
+        await alice.command("/away", until.isoformat())
+        await alice.wait_for_message(contains=f"No reminders until {until:%a %d %b}")
+
+        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", utcnow())
+        assert outcome.skipped == {"away": 1} and not reminders_to(alice)
+        later = utcnow() + timedelta(days=11)
+        await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-thu", later)
+        assert len(reminders_to(alice)) == 1
+
+        await alice.command("/away", (utcnow() + timedelta(days=400)).date().isoformat())
+        await alice.wait_for_message(contains="up to a year")
+        await alice.command("/away", "off")
+        await alice.wait_for_message(contains="Reminders are back on")
+    async with db.sessions() as session:
+        assert (
+            await session.get(Person, seeded.person_ids["Alice"])
+        ).reminders_paused_until is None
+
+
+async def test_reminder_button_pauses_for_a_week(fake, db):
+    seeded = await seed_team(db, fake, members=("Alice",))
+    alice = seeded.people["Alice"]
+    async with running_bot(fake, db.url) as app:
+        await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", utcnow())
+        reminder = await alice.wait_for_message(contains="self-assessment still has")
+        await alice.press(reminder, PAUSE_FOR_A_WEEK_LABEL)
+        await alice.wait_for_message(contains="No reminders until")
+    async with db.sessions() as session:
+        paused = (await session.get(Person, seeded.person_ids["Alice"])).reminders_paused_until
+        assert timedelta(days=6) < paused - utcnow() <= timedelta(days=7)
+
+
+# --- digests -----------------------------------------------------------------------------------
+
+
+async def test_digest_to_managers_and_the_group_with_change_since_last_week(fake, db):
+    seeded = await seed_team(db, fake, members=("Alice", "Bob"), digest_to_group=True)
+    maria, alice = seeded.people["Maria"], seeded.people["Alice"]
+    group = fake.group("Front desk chat", members=[maria, alice])
+    await group.add_bot(by=maria)
+    async with db.sessions() as session:
+        session.add(GroupLink(chat_id=group.chat_id, team_id=seeded.team_id, title="chat"))
+        await session.execute(update(AssessmentRound).values(due_date=date(2030, 12, 6)))
+        await session.commit()
+    await answer(db, seeded, "Maria")
+    await answer(db, seeded, "Alice", count=2)
+    async with running_bot(fake, db.url) as app:
+        await jobs.run_slot(app, seeded.team_id, DIGEST, "2030-W48", FRIDAY_DIGEST)
+        digest = await maria.wait_for_message(contains="Weekly digest")
+        assert "Front desk <North>" in digest.text and "due Fri 06 Dec (7 days left)" in digest.text
+        assert "1 of 3 people finished" in digest.text
+        assert "since" not in digest.text  # nothing to compare with yet
+        first_area = PACK.areas()[0]
+        assert f"{first_area.title} (2): Alice, Bob" in digest.text
+        heatmap = await maria.wait_for_message(lambda m: m.photo is not None)
+        assert heatmap.photo.data.startswith(b"\x89PNG")
+        assert "share of each area answered" in heatmap.text
+
+        in_group = await group.wait_for_message(contains="Weekly digest")
+        assert "Alice" not in in_group.text and "Bob" not in in_group.text
+        assert f"{first_area.title}: 2 people to finish" in in_group.text
+        assert not any(m.photo for m in group.messages)
+        assert not reminders_to(alice) and not digests_to(alice)
+
+        await answer(db, seeded, "Bob")  # a week of work: Bob finishes everything
+        await jobs.run_slot(app, seeded.team_id, DIGEST, "2030-W49", FRIDAY_DIGEST + timedelta(7))
+        second = await maria.wait_for_message(contains="Weekly digest")
+    week1 = round(100 * (len(QUESTIONS) + 2) / (3 * len(QUESTIONS)))
+    week2 = round(100 * (2 * len(QUESTIONS) + 2) / (3 * len(QUESTIONS)))
+    assert f"{week2}%</b>" not in second.text  # the text is plain: check the visible numbers
+    assert f"{week2}% answered (▲ {week2 - week1} pts since" in second.text
+    assert "2 of 3 people finished" in second.text
+    runs = await deliveries_of(db, DeliveryKind.DIGEST_RUN)
+    assert {json.loads(r.detail)["done"] for r in runs} == {
+        len(QUESTIONS) + 2,
+        2 * len(QUESTIONS) + 2,
+    }
+
+
+async def test_digest_lists_unreachable_members(fake, db):
+    seeded = await seed_team(db, fake, members=("Alice", "Dave"))
+    async with db.sessions() as session:
+        await session.execute(
+            update(Person)
+            .where(Person.id == seeded.person_ids["Dave"])
+            .values(unreachable_since=utcnow())
+        )
+        await session.commit()
+    async with running_bot(fake, db.url) as app:
+        await jobs.run_slot(app, seeded.team_id, DIGEST, "2030-W48", FRIDAY_DIGEST)
+        digest = await seeded.people["Maria"].wait_for_message(contains="Weekly digest")
+        assert "Cannot be reached (they blocked the bot): Dave" in digest.text
+
+
+async def test_digest_command_is_for_managers(fake, db):
+    seeded = await seed_team(db, fake, members=("Alice",))
+    maria, alice = seeded.people["Maria"], seeded.people["Alice"]
+    async with running_bot(fake, db.url):
+        await maria.command("/digest")
+        await maria.wait_for_message(contains="Weekly digest")
+        await maria.wait_for_message(lambda m: m.photo is not None)
+        await alice.command("/digest")
+        await alice.wait_for_message(contains="for a team's managers")
+    assert not await deliveries_of(db, DeliveryKind.DIGEST)  # the scheduled one still goes out
+
+
+# --- exactly once, across restarts -------------------------------------------------------------
+
+
+async def test_a_restart_catches_up_a_missed_digest_once(fake, db, monkeypatch):
+    seeded = await seed_team(db, fake, members=("Alice",))
+    maria = seeded.people["Maria"]
+    # The bot was down at Friday 16:00 and comes back at 16:40, within the grace period.
+    monkeypatch.setattr(jobs, "clock", lambda: FRIDAY_DIGEST + timedelta(minutes=40))
+    async with running_bot(fake, db.url):
+        await maria.wait_for_message(contains="Weekly digest")
+        await fake.wait_idle()
+    async with running_bot(fake, db.url) as app:  # and restarts again
+        await fake.wait_idle()
+        assert await jobs.sweep(app, FRIDAY_DIGEST + timedelta(minutes=50)) == []
+    assert len(digests_to(maria)) == 1
+    assert not reminders_to(seeded.people["Alice"])  # Thursday's reminder was too long ago
+
+
+async def test_a_run_missed_beyond_the_grace_period_is_not_caught_up(fake, db, monkeypatch):
+    seeded = await seed_team(db, fake, members=("Alice",))
+    monkeypatch.setattr(jobs, "clock", lambda: FRIDAY_DIGEST + timedelta(hours=4))
+    async with running_bot(fake, db.url) as app:
+        assert await jobs.sweep(app, jobs.clock()) == []
+    assert not digests_to(seeded.people["Maria"])
+
+
+async def test_a_run_killed_midway_sends_the_rest_after_restart(fake, db, monkeypatch):
+    names = ("Alice", "Bob", "Carol", "Dave", "Erin")
+    seeded = await seed_team(db, fake, members=names)
+    await answer(db, seeded, "Maria")
+    period, slot = "2030-W48-mon", MONDAY
+    crashed_at = utcnow() - timedelta(minutes=1)
+    async with db.sessions() as session:  # what the killed process left in the log
+        session.add(
+            Delivery(
+                kind=DeliveryKind.REMINDER_RUN,
+                recipient_chat_id=RUN_RECIPIENT,
+                period=team_period(seeded.team_id, period),
+                team_id=seeded.team_id,
+                created_at=crashed_at,
+            )
+        )
+        for name, status in (("Alice", "sent"), ("Bob", "sent"), ("Carol", "pending")):
+            session.add(
+                Delivery(
+                    kind=DeliveryKind.REMINDER,
+                    period=team_period(seeded.team_id, period),
+                    recipient_chat_id=seeded.people[name].user_id,
+                    team_id=seeded.team_id,
+                    status=status,
+                    created_at=crashed_at,
+                )
+            )
+        await session.commit()
+    monkeypatch.setattr(jobs, "clock", lambda: slot + timedelta(minutes=10))
+    async with running_bot(fake, db.url):
+        for name in ("Carol", "Dave", "Erin"):
+            await seeded.people[name].wait_for_message(contains="self-assessment still has")
+        await fake.wait_idle()
+    async with running_bot(fake, db.url):
+        await fake.wait_idle()
+    counts = {name: len(reminders_to(seeded.people[name])) for name in names}
+    # Alice and Bob had theirs before the crash; Carol's was in flight and is resent once.
+    assert counts == {"Alice": 0, "Bob": 0, "Carol": 1, "Dave": 1, "Erin": 1}
+    statuses = {d.recipient_chat_id: d.status for d in await deliveries_of(db, "reminder")}
+    assert statuses[seeded.people["Carol"].user_id] == "sent"
+    (run,) = await deliveries_of(db, DeliveryKind.REMINDER_RUN)
+    assert run.status == "sent"
+
+
+async def test_a_run_cut_short_by_the_database_is_resumed_by_the_sweep(fake, db, monkeypatch):
+    seeded = await seed_team(db, fake, members=("Alice", "Bob"))
+    await answer(db, seeded, "Maria")
+    alice, bob = seeded.people["Alice"], seeded.people["Bob"]
+    real_claim = deliveries.claim
+
+    async def claim_failing_for_alice(session, kind, chat_id, *args):
+        if chat_id == alice.user_id:
+            raise ConnectionError("database went away")
+        return await real_claim(session, kind, chat_id, *args)
+
+    async with running_bot(fake, db.url) as app:
+        monkeypatch.setattr(deliveries, "claim", claim_failing_for_alice)
+        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", MONDAY)
+        assert (outcome.report.sent, outcome.report.interrupted) == (1, 1)
+        (run,) = await deliveries_of(db, DeliveryKind.REMINDER_RUN)
+        assert run.status == "pending"  # not complete: the sweep will pick it up
+
+        monkeypatch.setattr(deliveries, "claim", real_claim)
+        (resumed,) = await jobs.sweep(app, MONDAY + timedelta(minutes=5))
+        assert resumed.start == "resumed" and resumed.report.sent == 1
+        assert await jobs.sweep(app, MONDAY + timedelta(minutes=10)) == []
+    assert len(reminders_to(alice)) == 1 and len(reminders_to(bob)) == 1
+
+
+async def test_teams_created_after_the_start_get_their_jobs(fake, db):
+    async with running_bot(fake, db.url) as app:
+        seeded = await seed_team(db, fake, members=())
+        scheduler = app.job_queue.scheduler
+        assert scheduler.get_job(f"digest:team:{seeded.team_id}") is None
+        await jobs.schedule_new_teams(app)
+        assert scheduler.get_job(f"digest:team:{seeded.team_id}") is not None
+        assert scheduler.get_job(f"reminders:team:{seeded.team_id}") is not None
+
+
+async def test_a_resent_claim_is_never_taken_a_third_time(fake, db):
+    seeded = await seed_team(db, fake, members=("Alice",))
+    await answer(db, seeded, "Maria")
+    async with db.sessions() as session:
+        session.add(
+            Delivery(
+                kind=DeliveryKind.REMINDER,
+                period=team_period(seeded.team_id, "2030-W48-mon"),
+                recipient_chat_id=seeded.people["Alice"].user_id,
+                team_id=seeded.team_id,
+                status="resending",
+                created_at=utcnow() - timedelta(hours=1),
+            )
+        )
+        await session.commit()
+    async with running_bot(fake, db.url) as app:
+        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", MONDAY)
+    assert outcome.report.already_logged == 1 and not reminders_to(seeded.people["Alice"])
+
+
+async def test_operator_run_job_never_double_sends(fake, db, capsys):
+    seeded = await seed_team(db, fake, members=("Alice",), timezone="Europe/Madrid")
+    settings = settings_for(fake, db.url)
+    now = MONDAY + timedelta(hours=2)
+    assert await cli.run_job_now(settings, REMINDER, seeded.team_id, now) == 0
+    assert await cli.run_job_now(settings, REMINDER, seeded.team_id, now) == 0
+    first, second = capsys.readouterr().out.strip().splitlines()
+    assert "2030-W48-mon (started): 2 sent" in first
+    assert "already done, nothing sent" in second
+    assert len(reminders_to(seeded.people["Alice"])) == 1
+
+    assert await cli.list_jobs(settings) == 0
+    listing = capsys.readouterr().out
+    assert "Europe/Madrid" in listing and "Front desk <North>" in listing
+
+
+# --- flood limits ------------------------------------------------------------------------------
+
+
+async def test_a_429_storm_slows_a_run_down_but_loses_nothing(fake, db):
+    names = tuple(f"Member {n}" for n in range(35))
+    seeded = await seed_team(db, fake, members=names)
+    members = [seeded.people[name] for name in names]
+    await answer(db, seeded, "Maria")
+    fake.flood_limit(per_second_total=30, per_chat_per_second=1)
+    # On top of the flood limit, one chat refuses longer than the rate limiter's 3 retries.
+    fake.fail_next("sendMessage", error_code=429, retry_after=1, times=4, chat_id=members[7])
+    async with running_bot(fake, db.url) as app:
+        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", MONDAY)
+    refused = fake.clear_rejected_calls()
+    assert sum(1 for call in refused if call.error_code == 429) >= 4
+    assert outcome.report.sent == len(members) and outcome.report.failed == 0
+    assert outcome.report.retried_after_429 >= 1  # one outlived the limiter and was waited out
+    assert all(len(reminders_to(member)) == 1 for member in members)
+
+
+# --- /schedule ---------------------------------------------------------------------------------
+
+
+async def test_schedule_shows_and_changes_settings_and_jobs(fake, db, monkeypatch):
+    monkeypatch.setattr(jobs, "clock", lambda: datetime(2030, 11, 27, 12, 0, tzinfo=UTC))  # Wed
+    seeded = await seed_team(db, fake, members=("Alice",), timezone="Europe/Madrid")
+    maria, alice = seeded.people["Maria"], seeded.people["Alice"]
+    async with running_bot(fake, db.url) as app:
+        await maria.command("/schedule")
+        overview = await maria.wait_for_message(contains="Schedules for")
+        assert "Reminders: mon,thu at 10:00" in overview.text
+        assert "next: Thu 28 Nov, 10:00" in overview.text
+        assert "Digest: fri at 16:00" in overview.text and "next: Fri 29 Nov, 16:00" in (
+            overview.text
+        )
+
+        await maria.command("/schedule", "reminders tue,fri 21:30")
+        changed = await maria.wait_for_message(contains="Reminders: tue,fri at 21:30")
+        # 21:30 is in the default quiet hours (20:00-08:00): Friday's run waits until Saturday.
+        assert "next: Sat 30 Nov, 08:00" in changed.text
+        job = app.job_queue.scheduler.get_job(f"reminders:team:{seeded.team_id}")
+        assert job.next_run_time == datetime(2030, 11, 30, 7, 0, tzinfo=UTC)
+        assert job.misfire_grace_time == 180 * 60
+
+        await maria.command("/schedule", "quiet off")
+        changed = await maria.wait_for_message(contains="Quiet hours: off")
+        assert "next: Fri 29 Nov, 21:30" in changed.text
+        await maria.command("/schedule", "timezone America/New_York")
+        await maria.wait_for_message(contains="Time zone: America/New_York")
+        await maria.command("/schedule", "digest-to-group on")
+        await maria.wait_for_message(contains="(no group linked yet)")
+        await maria.command("/schedule", "digest off")
+        await maria.wait_for_message(contains="Digest: off")
+        assert app.job_queue.scheduler.get_job(f"digest:team:{seeded.team_id}") is None
+
+        for bad, reply in (
+            ("reminders funday 10:00", "is not a day"),
+            ("reminders mon 25:00", "is not a time"),
+            ("timezone Mars/Base", "not a time zone I know"),
+            ("cap 0", "from 1 to 14"),
+            ("bedtime 22:00", "I don't know"),
+        ):
+            await maria.command("/schedule", bad)
+            await maria.wait_for_message(contains=reply)
+
+        await alice.command("/schedule")
+        await alice.wait_for_message(contains="Only a team's managers")
+    async with db.sessions() as session:
+        team = await session.get(Team, seeded.team_id)
+    assert (team.reminder_days, team.reminder_time) == ("2,5", time(21, 30))
+    assert team.quiet_start is None and team.timezone == "America/New_York"
+    assert team.digest_to_group and team.digest_days == ""
