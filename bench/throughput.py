@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import statistics
 import sys
 import tempfile
 import time
@@ -24,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from telegram import Update  # noqa: E402
-from telegram.ext import Application, ContextTypes, MessageHandler, filters  # noqa: E402
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from tests.support.botrunner import running_bot  # noqa: E402
-from tests.support.fake_telegram import FakeTelegram  # noqa: E402
+from tests.support.botrunner import running_bot
+from tests.support.fake_telegram import FakeTelegram
 
 INVITE = "https://t.me/"
 
@@ -113,9 +112,7 @@ async def bench_bot(args, database_url: str) -> tuple[float, list[float]]:
             person = fake.person(f"Member {index}")
             await person.command("/start", token)
             people.append(person)
-        await fake.wait_until(
-            lambda: all(p.messages for p in people), timeout=120
-        )
+        await fake.wait_until(lambda: all(p.messages for p in people), timeout=120)
         await measure_throughput(fake, people, min(200, args.updates))  # warm-up
         rate = await measure_throughput(fake, people, args.updates)
         latency = await measure_latency(fake, people[0], args.samples)
@@ -148,8 +145,10 @@ async def main() -> None:
     backend = database_url.split(":", 1)[0]
     report(f"bot ({backend.split('+')[0]})", rate, latency)
     best_echo = max(r for r, _ in echo_results.values())
-    print(f"bot / best echo: {rate / best_echo:.0%} (target ≥ 70%);"
-          f" bot p95 {percentile(latency, 0.95):.1f} ms (target ≤ 50 ms)")
+    print(
+        f"bot / best echo: {rate / best_echo:.0%} (target ≥ 70%);"
+        f" bot p95 {percentile(latency, 0.95):.1f} ms (target ≤ 50 ms)"
+    )
 
 
 if __name__ == "__main__":

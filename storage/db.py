@@ -23,6 +23,12 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # SQLite has one writer at a time anyway. One pooled connection makes this process's
+        # transactions queue in asyncio, handed over at once, instead of in SQLite's busy
+        # handler, which sleeps and retries; BEGIN IMMEDIATE still orders other processes.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 60)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
