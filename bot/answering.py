@@ -22,9 +22,11 @@ from telegram.ext import (
 from bot import question_view as view
 from bot.callbacks import ANSWER_PATTERN, parse_answer_button
 from bot.domain.progress import next_question, person_area_progress
+from bot.domain.team_rules import offer_previous_answer
+from bot.i18n import N_, _, attachment_label, maturity_label, number
 from bot.render import esc, preview
 from bot.runtime import runtime
-from bot.services import answers
+from bot.services import answers, rounds
 from bot.services.answers import ANSWER_MAX_CHARS, SourceMessage
 from bot.turns import Turn, open_turn
 from criteria.model import MATURITY_LEVELS, Question
@@ -46,11 +48,12 @@ UNSUPPORTED = (
     | filters.GAME
 )
 
-NO_TEAM_TEXT = (
+# Marked only: shown with _() in the reader's language (other modules use them too).
+NO_TEAM_TEXT = N_(
     "You are not in a team yet. Ask your manager for an invite link and tap it, "
     "or start a team of your own with <code>/newteam Team name</code>."
 )
-NO_ROUND_TEXT = "Your team has no open assessment round right now. Your manager can start one."
+NO_ROUND_TEXT = N_("Your team has no open assessment round right now. Your manager can start one.")
 
 
 class Steps:
@@ -123,7 +126,8 @@ async def show_question(
     if statuses.get(question.id) == AnswerStatus.ANSWERED:
         answer = await answers.get_answer(turn.session, turn.round_id, turn.person.id, question.id)
     done = sum(1 for s in statuses.values() if s in ("answered", "not_my_area"))
-    text = view.question_text(turn.pack, question, done, answer, draft)
+    previous = None if draft else await _previous_to_offer(turn, question, statuses)
+    text = view.question_text(turn.pack, question, done, answer, draft, previous)
     if intro:
         text = f"{intro}\n\n{text}"
     answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ANSWERING)
@@ -133,14 +137,32 @@ async def show_question(
         chat_id,
         text,
         reply_markup=view.question_keyboard(
-            turn.pack, turn.round_id, question, answered=answer is not None, draft=bool(draft)
+            turn.pack,
+            turn.round_id,
+            question,
+            answered=answer is not None,
+            draft=bool(draft),
+            still_true=previous is not None,
         ),
     )
 
 
+async def _previous_to_offer(turn: Turn, question: Question, statuses: dict[str, str]):
+    """Last round's answer, shown as "still true?" while this round has none (one statement)."""
+    status = statuses.get(question.id)
+    if status == AnswerStatus.ANSWERED:
+        return None
+    previous = await rounds.previous_answer(
+        turn.session, turn.assessment.team.id, turn.round_id, turn.person.id, question.id
+    )
+    return previous if offer_previous_answer(status, rounds.has_content(previous)) else None
+
+
 async def _reply_without_assessment(turn: Turn, message: Message) -> bool:
     if turn.assessment is None:
-        await message.reply_text(NO_TEAM_TEXT if not turn.person.active_team_id else NO_ROUND_TEXT)
+        await message.reply_text(
+            _(NO_TEAM_TEXT if not turn.person.active_team_id else NO_ROUND_TEXT)
+        )
         return True
     return False
 
@@ -187,10 +209,10 @@ async def pause_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             return
         turn.conversation.step = Steps.PAUSED
         await turn.commit()
-        await update.effective_message.reply_text(PAUSED_TEXT)
+        await update.effective_message.reply_text(_(PAUSED_TEXT))
 
 
-PAUSED_TEXT = "⏸ Paused. Everything is saved — send /next whenever you are ready."
+PAUSED_TEXT = N_("⏸ Paused. Everything is saved — send /next whenever you are ready.")
 
 
 async def text_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -198,7 +220,7 @@ async def text_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message = update.effective_message
     text = message.text or ""
     if not text.strip():
-        await message.reply_text("That message was empty, so nothing was saved.")
+        await message.reply_text(_("That message was empty, so nothing was saved."))
         return
     async with open_turn(runtime(context), update.effective_user) as turn:
         if await _reply_without_assessment(turn, message):
@@ -219,8 +241,10 @@ async def _save_text(turn: Turn, context, message: Message, question: Question, 
     current = len(existing.text) if existing is not None and appending else 0
     if current + len(text) > ANSWER_MAX_CHARS:
         await message.reply_text(
-            f"This answer would pass {ANSWER_MAX_CHARS:,} characters, so that last message was "
-            "not added. Tap Next and keep the rest for /review, or shorten it."
+            _(
+                "This answer would pass {count} characters, so that last message was not added. "
+                "Tap Next and keep the rest for /review, or shorten it."
+            ).format(count=number(ANSWER_MAX_CHARS))
         )
         return
     answer = await answers.save_text(
@@ -250,8 +274,10 @@ async def _place_draft(turn: Turn, context, message: Message, text: str) -> None
     question = question or next_question(turn.pack, statuses)
     if question is None:
         await message.reply_text(
-            "You have answered every question already 🎉 Use /review to change an answer — "
-            "your message is still here in the chat to copy from."
+            _(
+                "You have answered every question already 🎉 Use /review to change an answer — "
+                "your message is still here in the chat to copy from."
+            )
         )
         return
     await show_question(turn, context, message.chat_id, question, statuses, draft=text.strip())
@@ -271,8 +297,10 @@ async def attachment_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         question = question or next_question(turn.pack, statuses)
         if question is None:
             await message.reply_text(
-                "You have answered every question already — /review to "
-                "change an answer and attach this there."
+                _(
+                    "You have answered every question already — /review to "
+                    "change an answer and attach this there."
+                )
             )
             return
         answer = await answers.attach_file(
@@ -288,9 +316,10 @@ async def attachment_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         )
         answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ADDING)
         await turn.commit()
-        label = {"voice": "voice note", "photo": "photo", "document": "document"}.get(kind, kind)
+        label = attachment_label(kind)
         text = (
-            f"📎 Kept your {label} with your answer to:\n<i>{esc(question.text)}</i>\n\n"
+            _("📎 Kept your {kind} with your answer to:").format(kind=label)
+            + f"\n<i>{esc(question.text)}</i>\n\n"
             + view.saved_text(answer, question, appended=False).split("\n", 1)[1]
         )
         await message.reply_text(text, reply_markup=view.saved_keyboard(turn.round_id, question))
@@ -310,9 +339,11 @@ def _attachment_of(message: Message) -> tuple[str, str, str | None]:
 
 async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(
-        "I can keep typed text, voice notes, photos and documents as answers — not this kind "
-        "of message. Type your answer, or use the buttons under the question. /next shows it "
-        "again."
+        _(
+            "I can keep typed text, voice notes, photos and documents as answers — not this kind "
+            "of message. Type your answer, or use the buttons under the question. /next shows it "
+            "again."
+        )
     )
 
 
@@ -334,8 +365,8 @@ async def edited_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         title = esc(question.text) if question else esc(answer.question_id)
         await context.bot.send_message(
             message.chat_id,
-            f"✏️ Updated your answer to:\n<i>{title}</i>\n\n<blockquote>"
-            f"{esc(preview(answer.text))}</blockquote>",
+            _("✏️ Updated your answer to:")
+            + f"\n<i>{title}</i>\n\n<blockquote>{esc(preview(answer.text))}</blockquote>",
         )
 
 
@@ -346,12 +377,12 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     async with open_turn(runtime(context), update.effective_user) as turn:
         if turn.assessment is None or button.round_id != turn.round_id:
             await query.answer(
-                "This button belongs to an earlier round or another team.", show_alert=True
+                _("This button belongs to an earlier round or another team."), show_alert=True
             )
             return
         question = _question_or_none(turn, button.question_id)
         if question is None:
-            await query.answer("This button is no longer valid.", show_alert=True)
+            await query.answer(_("This button is no longer valid."), show_alert=True)
             return
         handler = BUTTON_ACTIONS[button.action]
         await handler(turn, context, query, question, button)
@@ -374,7 +405,7 @@ async def _on_skip(turn, context, query, question, button) -> None:
         turn.session, turn.round_id, turn.person.id, question.id, AnswerStatus.SKIPPED
     )
     await turn.commit()
-    await query.answer("Skipped — I will come back to it at the end.")
+    await query.answer(_("Skipped — I will come back to it at the end."))
     await _drop_keyboard(query)
     await ask_next(turn, None, context, query.message.chat.id, after=question.id)
 
@@ -384,7 +415,7 @@ async def _on_not_my_area(turn, context, query, question, button) -> None:
         turn.session, turn.round_id, turn.person.id, question.id, AnswerStatus.NOT_MY_AREA
     )
     await turn.commit()
-    await query.answer("Marked as not your area.")
+    await query.answer(_("Marked as not your area."))
     await _drop_keyboard(query)
     await ask_next(turn, None, context, query.message.chat.id, after=question.id)
 
@@ -400,9 +431,9 @@ async def _on_back(turn, context, query, question, button) -> None:
 async def _on_pause(turn, context, query, question, button) -> None:
     turn.conversation.step = Steps.PAUSED
     await turn.commit()
-    await query.answer("Paused")
+    await query.answer(_("Paused"))
     await _drop_keyboard(query)
-    await context.bot.send_message(query.message.chat.id, PAUSED_TEXT)
+    await context.bot.send_message(query.message.chat.id, _(PAUSED_TEXT))
 
 
 async def _on_next(turn, context, query, question, button) -> None:
@@ -413,17 +444,17 @@ async def _on_next(turn, context, query, question, button) -> None:
 
 async def _on_rate(turn, context, query, question, button) -> None:
     if button.arg is None or button.arg >= len(MATURITY_LEVELS) or not question.asks_rating:
-        await query.answer("This button is no longer valid.", show_alert=True)
+        await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     level = MATURITY_LEVELS[button.arg]
     answer = await answers.set_rating(
         turn.session, turn.round_id, turn.person.id, question.id, level.id
     )
     if answer is None:
-        await query.answer("Type an answer first, then rate it.", show_alert=True)
+        await query.answer(_("Type an answer first, then rate it."), show_alert=True)
         return
     await turn.commit()
-    await query.answer(f"Rated: {level.label}")
+    await query.answer(_("Rated: {level}").format(level=maturity_label(level.id)))
     await _drop_keyboard(query)
     await ask_next(turn, None, context, query.message.chat.id, after=question.id)
 
@@ -442,7 +473,7 @@ async def _on_show(turn, context, query, question, button) -> None:
 async def _on_keep_draft(turn, context, query, question, button) -> None:
     draft = turn.conversation.draft
     if not draft or turn.conversation.question_id != question.id:
-        await query.answer("Nothing waiting to be saved here.")
+        await query.answer(_("Nothing waiting to be saved here."))
         await _drop_keyboard(query)
         return
     answer = await answers.save_text(
@@ -451,7 +482,7 @@ async def _on_keep_draft(turn, context, query, question, button) -> None:
     turn.conversation.draft = None
     answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ADDING)
     await turn.commit()
-    await query.answer("Saved")
+    await query.answer(_("Saved"))
     await _drop_keyboard(query)
     await context.bot.send_message(
         query.message.chat.id,
@@ -462,9 +493,36 @@ async def _on_keep_draft(turn, context, query, question, button) -> None:
 
 async def _on_drop_draft(turn, context, query, question, button) -> None:
     turn.conversation.draft = None
-    await query.answer("Discarded")
+    await query.answer(_("Discarded"))
     await _drop_keyboard(query)
     await show_question(turn, context, query.message.chat.id, question)
+
+
+async def _on_same(turn, context, query, question, button) -> None:
+    """ "Still true": last round's answer (text, rating, attachment) becomes this round's."""
+    if (await turn.statuses()).get(question.id) == AnswerStatus.ANSWERED:
+        await query.answer(_("You have already answered this in this round; /review changes it."))
+        return
+    previous = await rounds.previous_answer(
+        turn.session, turn.assessment.team.id, turn.round_id, turn.person.id, question.id
+    )
+    if not rounds.has_content(previous):
+        await query.answer(_("There is no earlier answer to keep here."), show_alert=True)
+        return
+    answer = await rounds.carry_over(turn.session, turn.round_id, turn.person.id, previous)
+    answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ADDING)
+    await turn.commit()
+    await query.answer(_("Kept your answer from last time"))
+    await _drop_keyboard(query)
+    chat_id = query.message.chat.id
+    if question.asks_rating and answer.rating is None:
+        await context.bot.send_message(
+            chat_id,
+            view.saved_text(answer, question, appended=False),
+            reply_markup=view.saved_keyboard(turn.round_id, question),
+        )
+        return
+    await ask_next(turn, None, context, chat_id, after=question.id)
 
 
 BUTTON_ACTIONS = {
@@ -479,4 +537,5 @@ BUTTON_ACTIONS = {
     "keep": _on_keep_draft,
     "drop": _on_drop_draft,
     "show": _on_show,
+    "same": _on_same,
 }

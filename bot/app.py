@@ -5,15 +5,44 @@ from __future__ import annotations
 import logging
 from datetime import time
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+)
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, Defaults
+from telegram.ext import Application, Defaults
 
-from bot import answering, guards, onboarding, review
+from bot import (
+    access,
+    answering,
+    away,
+    compare,
+    consensus,
+    digest,
+    exporting,
+    group_charts,
+    groups,
+    guards,
+    i18n,
+    language,
+    onboarding,
+    privacy,
+    reminders,
+    review,
+    rounds,
+    schedule,
+    team_admin,
+)
 from bot.config import Settings
 from bot.errors import on_error
+from bot.jobs import start_schedules
+from bot.leadership import start_leadership, stop_leadership
 from bot.ordering import PerChatUpdateProcessor
+from bot.rate_limit import ReplyAwareRateLimiter
 from bot.runtime import RUNTIME_KEY, Runtime
+from bot.update_log import instrument_handlers
 from criteria.loader import PackRegistry, load_packs
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_to_head_async
@@ -22,11 +51,16 @@ log = logging.getLogger(__name__)
 
 
 class Groups:
-    """Handler groups, run in this order; a lower group sees an update first."""
+    """Handler groups, run in this order; a lower group sees an update first.
+
+    Within a group only the first matching handler runs, so the fallbacks (unknown commands and
+    buttons) are registered last in FEATURES: they answer only what no feature took.
+    """
 
     DEDUPLICATE = -10  # drop an update delivered twice before anything acts on it
-    FEATURES = 0  # onboarding, answering, review: their filters do not overlap
-    FALLBACK = 10  # whatever no feature took: unknown commands and buttons
+    LANGUAGE = -9  # speak the sender's Telegram language until open_turn knows better
+    ACCESS = -5  # someone removed from their team is told so before any feature acts
+    FEATURES = 0  # every feature, then the fallbacks
 
 
 def build_application(settings: Settings, packs: PackRegistry | None = None) -> Application:
@@ -39,9 +73,17 @@ def build_application(settings: Settings, packs: PackRegistry | None = None) -> 
         .token(settings.token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, disable_web_page_preview=True))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
+        )
         # Telegram's flood limits, with retries after a 429 instead of dropping the message.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Broadcasts go out evenly at 29/s (one at a time, no burst of 30 first): a burst
+        # overruns Telegram's per-second window, and each 429 pauses every send (bench/broadcast).
+        .rate_limiter(
+            ReplyAwareRateLimiter(max_retries=3, overall_max_rate=1, overall_time_period=1 / 29)
+        )
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_open_resources)
         .post_shutdown(_close_resources)
@@ -51,11 +93,29 @@ def build_application(settings: Settings, packs: PackRegistry | None = None) -> 
     application.bot_data["packs"] = packs
 
     guards.register_first(application, Groups.DEDUPLICATE)
+    language.register_first(application, Groups.LANGUAGE)
+    language.register(application, Groups.FEATURES)
     onboarding.register(application, Groups.FEATURES)
     answering.register(application, Groups.FEATURES)
     review.register(application, Groups.FEATURES)
-    guards.register_last(application, Groups.FALLBACK)
+    reminders.register(application, Groups.FEATURES)
+    digest.register(application, Groups.FEATURES)
+    schedule.register(application, Groups.FEATURES)
+    away.register(application, Groups.FEATURES)
+    # The team's group chat: linking, joining, progress, comparisons, consensus, pictures.
+    groups.register(application, Groups.FEATURES)
+    compare.register(application, Groups.FEATURES)
+    consensus.register(application, Groups.FEATURES)
+    group_charts.register(application, Groups.FEATURES)
+    # Managers run their teams and rounds; everyone sees or deletes their own data.
+    access.register(application, Groups.ACCESS)
+    team_admin.register(application, Groups.FEATURES)
+    rounds.register(application, Groups.FEATURES)
+    privacy.register(application, Groups.FEATURES)
+    exporting.register(application, Groups.FEATURES)
+    guards.register_last(application, Groups.FEATURES)  # keep last: see Groups
     application.add_error_handler(on_error)
+    instrument_handlers(application, first_feature_group=Groups.FEATURES)  # after every handler
     return application
 
 
@@ -70,20 +130,41 @@ async def _open_resources(application: Application) -> None:
         sessions=session_factory(engine),
         bot_username=application.bot.username,
     )
-    await application.bot.set_my_commands(
-        [BotCommand(name, description) for name, description in onboarding.PRIVATE_COMMANDS],
-        scope=BotCommandScopeAllPrivateChats(),
-    )
+    # The menus in every interface language; Telegram shows the one matching the app's
+    # language, and the English one (set without a language code) to everyone else.
+    for code in i18n.SUPPORTED_LANGUAGES:
+        language_code = None if code == i18n.SOURCE_LANGUAGE else code
+        with i18n.use_language(code):
+            await application.bot.set_my_commands(
+                [BotCommand(name, text) for name, text in onboarding.private_commands()],
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=language_code,
+            )
+            await application.bot.set_my_commands(
+                [BotCommand(name, text) for name, text in groups.group_commands()],
+                scope=BotCommandScopeAllGroupChats(),
+                language_code=language_code,
+            )
     if application.job_queue is not None:
         application.job_queue.run_daily(
-            guards.forget_old_updates, time(3, 0), name="forget-old-updates",
-            job_kwargs={"id": "forget-old-updates", "replace_existing": True,
-                        "misfire_grace_time": 3600},
+            guards.forget_old_updates,
+            time(3, 0),
+            name="forget-old-updates",
+            job_kwargs={
+                "id": "forget-old-updates",
+                "replace_existing": True,
+                "misfire_grace_time": 3600,
+            },
         )
+    # Scheduled work runs on one instance only, when several share the database.
+    await start_leadership(application, application.bot_data[RUNTIME_KEY].sessions)
+    # Reminder and digest jobs from the teams' schedules, and the catch-up sweep.
+    await start_schedules(application)
     log.info("bot @%s ready", application.bot.username)
 
 
 async def _close_resources(application: Application) -> None:
     runtime: Runtime | None = application.bot_data.get(RUNTIME_KEY)
+    await stop_leadership(application)
     if runtime is not None:
         await runtime.engine.dispose()

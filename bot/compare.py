@@ -12,8 +12,15 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.callbacks import COMPARE_PATTERN, compare_data
-from bot.domain.compare import MemberAnswer, QuestionComparison, compare_question
+from bot.domain.compare import (
+    RATINGS_APART,
+    Disagreement,
+    MemberAnswer,
+    QuestionComparison,
+    compare_question,
+)
 from bot.group_turn import GroupTurn, Need, open_group_turn, refused
+from bot.i18n import N_, _, maturity_label, member_label, ngettext
 from bot.render import MESSAGE_LIMIT, esc, preview
 from bot.runtime import runtime
 from bot.services.groups import answers_to_question
@@ -21,7 +28,7 @@ from criteria.model import MATURITY_LEVELS, Pack
 from storage.queries import display_name, team_members
 
 LEVEL_LABELS = {level.id: level.label for level in MATURITY_LEVELS}
-STALE = "This comparison is out of date. Send /compare to start again."
+STALE = N_("This comparison is out of date. Send /compare to start again.")
 NAME_CHARS = 40
 EXCERPT_RANGE = (60, 600)  # characters of each answer shown, depending on how many there are
 MORE_LINE_CHARS = 60  # "… and N more (the export has every answer)"
@@ -45,7 +52,9 @@ async def compare_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         count = len(turn.pack.questions())
         arg = (context.args or ["1"])[0]
         if not arg.isdigit() or not 1 <= int(arg) <= count:
-            await message.reply_text(f"Give a question number from 1 to {count}.")
+            await message.reply_text(
+                _("Give a question number from 1 to {count}.").format(count=count)
+            )
             return
         text, keyboard = await _render(turn, int(arg) - 1)
     await message.reply_text(text, reply_markup=keyboard)
@@ -64,7 +73,7 @@ async def compare_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         # The round in the button must be this group's team's open round: a button from before
         # a relink, a closed round or a forged id shows nothing.
         if round_id != turn.round.id or index >= len(turn.pack.questions()):
-            await query.answer(STALE, show_alert=True)
+            await query.answer(_(STALE), show_alert=True)
             return
         text, keyboard = await _render(turn, index)
     await query.answer()
@@ -101,9 +110,14 @@ async def _render(turn: GroupTurn, index: int) -> tuple[str, InlineKeyboardMarku
     area = pack.area_of(question.id)
     position, in_area = pack.question_position(question.id)
     head = (
-        f"🔍 <b>{esc(preview(area.title, HEADING_CHARS[0]))}</b> · question {position} of "
-        f"{in_area} ({index + 1}/{len(pack.questions())})\n"
-        f"<i>{esc(preview(question.text, HEADING_CHARS[1]))}</i>"
+        _("🔍 <b>{area}</b> · question {position} of {size} ({number}/{total})").format(
+            area=esc(preview(area.title, HEADING_CHARS[0])),
+            position=position,
+            size=in_area,
+            number=index + 1,
+            total=len(pack.questions()),
+        )
+        + f"\n<i>{esc(preview(question.text, HEADING_CHARS[1]))}</i>"
     )
     return compare_text(head, comparison, team.anonymity_threshold), _keyboard(
         pack, turn.round.id, index
@@ -113,28 +127,45 @@ async def _render(turn: GroupTurn, index: int) -> tuple[str, InlineKeyboardMarku
 def compare_text(head: str, comparison: QuestionComparison, threshold: int) -> str:
     """The whole message, within Telegram's limit: the answers get whatever room the heading,
     the spread and the counts leave."""
-    counts = (
-        f"{comparison.answered} answered · {comparison.not_my_area} not my area · "
-        f"{comparison.waiting} still to answer"
+    counts = _(
+        "{answered} answered · {not_my_area} not my area · {waiting} still to answer"
+    ).format(
+        answered=comparison.answered,
+        not_my_area=comparison.not_my_area,
+        waiting=comparison.waiting,
     )
     if comparison.hidden:
-        hidden = (
-            f"🕶 Answers here are anonymous and show once at least {threshold} people have "
-            f"answered ({comparison.answered} so far)."
-        )
+        hidden = _(
+            "🕶 Answers here are anonymous and show once at least {count} people have "
+            "answered ({answered} so far)."
+        ).format(count=threshold, answered=comparison.answered)
         return "\n\n".join([head, hidden, counts])
     if not comparison.entries:
-        return "\n\n".join([head, "Nobody has answered this question yet.", counts])
+        return "\n\n".join([head, _("Nobody has answered this question yet."), counts])
     spread = "\n".join(
-        f"{esc(LEVEL_LABELS[level])}: {'▰' * min(n, BAR_MAX) or '·'} {n}"
+        f"{esc(maturity_label(level))}: {'▰' * min(n, BAR_MAX) or '·'} {n}"
         for level, n in comparison.spread.items()
     )
-    rest = [f"<b>Ratings</b>\n{spread}"]
+    rest = [_("<b>Ratings</b>") + f"\n{spread}"]
     if comparison.disagreement:
-        rest.append(f"⚠️ <b>The team disagrees:</b> {esc(comparison.disagreement)}.")
+        rest.append(
+            _("⚠️ <b>The team disagrees:</b> {reason}.").format(
+                reason=disagreement_reason(comparison.disagreement)
+            )
+        )
     rest.append(counts)
     room = MESSAGE_LIMIT - len("\n\n".join([head, "", *rest]))
     return "\n\n".join([head, _entries(comparison, room), *rest])
+
+
+def disagreement_reason(disagreement: Disagreement) -> str:
+    if disagreement.kind == RATINGS_APART:
+        return ngettext(
+            "ratings span {count} maturity level",
+            "ratings span {count} maturity levels",
+            disagreement.levels,
+        ).format(count=disagreement.levels)
+    return _("some answered while others said it is not their area")
 
 
 def _entries(comparison: QuestionComparison, room: int) -> str:
@@ -146,14 +177,24 @@ def _entries(comparison: QuestionComparison, room: int) -> str:
     lines: list[str] = []
     used = 0
     for shown, entry in enumerate(entries):
-        label = f"<b>{esc(preview(entry.label, NAME_CHARS))}</b>"
+        name = entry.name if entry.number is None else member_label(entry.number)
+        label = f"<b>{esc(preview(name, NAME_CHARS))}</b>"
         if entry.status == "not_my_area":
-            line = f"{label} · <i>not my area</i>"
+            line = f"{label} · " + _("<i>not my area</i>")
         else:
-            rating = f" · {esc(LEVEL_LABELS[entry.rating])}" if entry.rating in LEVEL_LABELS else ""
+            rating = (
+                f" · {esc(maturity_label(entry.rating))}" if entry.rating in LEVEL_LABELS else ""
+            )
             line = f"{label}{rating}\n{esc(preview(entry.text, excerpt_chars)) or '—'}"
         if used + len(line) + 1 > room:
-            lines.append(f"… and {len(entries) - shown} more (the export has every answer)")
+            more = len(entries) - shown
+            lines.append(
+                ngettext(
+                    "… and {count} more (the export has every answer)",
+                    "… and {count} more (the export has every answer)",
+                    more,
+                ).format(count=more)
+            )
             break
         lines.append(line)
         used += len(line) + 1
@@ -165,17 +206,21 @@ def _keyboard(pack: Pack, round_id: int, index: int) -> InlineKeyboardMarkup:
     steps = []
     if index > 0:
         steps.append(
-            InlineKeyboardButton("⬅️ Previous", callback_data=compare_data(round_id, index - 1))
+            InlineKeyboardButton(_("⬅️ Previous"), callback_data=compare_data(round_id, index - 1))
         )
     if index < len(questions) - 1:
         steps.append(
-            InlineKeyboardButton("Next ➡️", callback_data=compare_data(round_id, index + 1))
+            InlineKeyboardButton(_("Next ➡️"), callback_data=compare_data(round_id, index + 1))
         )
     rows = [steps] if steps else []
     next_area = _next_area_start(pack, index)
     if next_area is not None:
         rows.append(
-            [InlineKeyboardButton("⏭ Next area", callback_data=compare_data(round_id, next_area))]
+            [
+                InlineKeyboardButton(
+                    _("⏭ Next area"), callback_data=compare_data(round_id, next_area)
+                )
+            ]
         )
     return InlineKeyboardMarkup(rows)
 

@@ -28,20 +28,21 @@ from telegram.ext import (
     filters,
 )
 
+from bot import i18n
 from bot.callbacks import CONSENSUS_CLOSE_PATTERN, consensus_close_data
 from bot.domain.compare import LEVEL_IDS, agreed_level
 from bot.group_turn import GroupTurn, Need, open_group_turn, refused
+from bot.i18n import _, maturity_label
 from bot.render import esc, preview, split_message
 from bot.runtime import runtime
 from bot.services import groups
-from criteria.model import MATURITY_LEVELS, Area, Pack
-from storage.models import AssessmentRound, Consensus, Person
+from criteria.model import Area, Pack
+from storage.models import AssessmentRound, Consensus, Person, Team
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 GROUPS = filters.ChatType.GROUPS
-LEVEL_LABELS = {level.id: level.label for level in MATURITY_LEVELS}
 POLL_QUESTION_MAX = 300
 REPLY_MAX_CHARS = 1000
 NOTE_MAX_CHARS = 8000  # strengths or improvements of one area, all replies together
@@ -79,32 +80,36 @@ async def consensus_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         areas = turn.pack.areas()
         arg = context.args[0]
         if not arg.isdigit() or not 1 <= int(arg) <= len(areas):
-            await message.reply_text(f"Give an area number from 1 to {len(areas)}: /consensus 1")
+            await message.reply_text(
+                _("Give an area number from 1 to {count}: /consensus 1").format(count=len(areas))
+            )
             return
         area = areas[int(arg) - 1]
         existing = (await groups.consensus_rows(turn.session, turn.round.id)).get(area.id)
         if existing is not None and groups.poll_is_open(existing):
-            await message.reply_text("A vote on this area is already open. Close it first.")
+            await message.reply_text(_("A vote on this area is already open. Close it first."))
             return
         await _open_vote(turn, context.bot, area)
 
 
 async def _open_vote(turn: GroupTurn, bot: Bot, area: Area) -> None:
-    question = f"{area.title}: which maturity level has our team reached?"
+    question = _("{area}: which maturity level has our team reached?").format(area=area.title)
     if len(question) > POLL_QUESTION_MAX:
-        question = preview(area.title, POLL_QUESTION_MAX - 20) + ": our maturity level?"
+        question = _("{area}: our maturity level?").format(
+            area=preview(area.title, POLL_QUESTION_MAX - 40)
+        )
     row = await groups.consensus_of_area(turn.session, turn.round.id, area.id)
     await turn.session.commit()  # the Close button needs the row's id
     poll_message = await bot.send_poll(
         turn.chat_id,
         question,
-        [LEVEL_LABELS[level] for level in LEVEL_IDS],
+        [maturity_label(level) for level in LEVEL_IDS],
         is_anonymous=False,  # each vote arrives as poll_answer, so only members' votes count
         reply_markup=InlineKeyboardMarkup(
             [
                 [
                     InlineKeyboardButton(
-                        "🛑 Close the vote", callback_data=consensus_close_data(row.id)
+                        _("🛑 Close the vote"), callback_data=consensus_close_data(row.id)
                     )
                 ]
             ]
@@ -126,10 +131,10 @@ async def close_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             return
         row = await turn.session.get(Consensus, consensus_id)
         if row is None or row.round_id != turn.round.id or row.chat_id != chat_id:
-            await query.answer("This vote is not this group's.", show_alert=True)
+            await query.answer(_("This vote is not this group's."), show_alert=True)
             return
         if not groups.poll_is_open(row):
-            await query.answer("This vote is already closed.", show_alert=True)
+            await query.answer(_("This vote is already closed."), show_alert=True)
             return
         await query.answer()
         await context.bot.stop_poll(chat_id, row.poll_message_id)
@@ -147,7 +152,12 @@ async def poll_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if row is None or not groups.poll_is_open(row):
             return
         round_ = await session.get(AssessmentRound, row.round_id)
-        await _record_result(session, context.bot, row, rt.packs.get(round_.pack_id))
+        # No group turn here: speak the team's default language, as the group does.
+        team = await session.get(Team, round_.team_id)
+        language = i18n.resolve_language(None, team.language if team else None, None)
+        i18n.set_language(language)
+        pack = rt.packs.get(round_.pack_id).translated(language)
+        await _record_result(session, context.bot, row, pack)
 
 
 async def vote_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -212,19 +222,25 @@ async def _record_result(session: AsyncSession, bot: Bot, row: Consensus, pack: 
     if agreed is None:
         await bot.send_message(
             row.chat_id,
-            f"No team member voted on <b>{esc(area.title)}</b>, so nothing was recorded.",
+            _("No team member voted on <b>{area}</b>, so nothing was recorded.").format(
+                area=esc(area.title)
+            ),
         )
         return
-    votes = ", ".join(f"{esc(LEVEL_LABELS[level])} {n}" for level, n in counts.items() if n)
+    votes = ", ".join(f"{esc(maturity_label(level))} {n}" for level, n in counts.items() if n)
     strengths = await bot.send_message(
         row.chat_id,
-        f"✅ Agreed for <b>{esc(area.title)}</b>: <b>{esc(LEVEL_LABELS[agreed])}</b> ({votes}).\n\n"
-        "💪 What are our <b>strengths</b> here? Reply to this message (one or more replies).",
+        _("✅ Agreed for <b>{area}</b>: <b>{level}</b> ({votes}).").format(
+            area=esc(area.title), level=esc(maturity_label(agreed)), votes=votes
+        )
+        + "\n\n"
+        + _("💪 What are our <b>strengths</b> here? Reply to this message (one or more replies)."),
     )
     improvements = await bot.send_message(
         row.chat_id,
-        f"🎯 What are our <b>opportunities for improvement</b> in {esc(area.title)}? "
-        "Reply to this message.",
+        _(
+            "🎯 What are our <b>opportunities for improvement</b> in {area}? Reply to this message."
+        ).format(area=esc(area.title)),
     )
     await session.execute(
         sql_update(Consensus)
@@ -256,31 +272,38 @@ async def reply_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         current = getattr(row, field)
         combined = f"{current}\n{note}" if current else note
         if len(combined) > NOTE_MAX_CHARS:
-            await message.reply_text("That is all this area can hold; the manager can edit it.")
+            await message.reply_text(_("That is all this area can hold; the manager can edit it."))
             return
         setattr(row, field, combined)
         row.updated_at = utcnow()
         await turn.session.commit()
         area_title = turn.pack.area(row.area_id).title if turn.pack else row.area_id
-    kind = "a strength" if field == STRENGTHS else "an opportunity for improvement"
-    await message.reply_text(f"📝 Noted as {kind} for <b>{esc(area_title)}</b>.")
+    if field == STRENGTHS:
+        noted = _("📝 Noted as a strength for <b>{area}</b>.")
+    else:
+        noted = _("📝 Noted as an opportunity for improvement for <b>{area}</b>.")
+    await message.reply_text(noted.format(area=esc(area_title)))
 
 
 def _summary_blocks(turn: GroupTurn, rows: dict[str, Consensus]) -> list[str]:
-    blocks = [f"🤝 <b>What {esc(turn.team.name)} agreed</b> · {esc(turn.round.name)}"]
+    blocks = [
+        _("🤝 <b>What {team} agreed</b> · {round}").format(
+            team=esc(turn.team.name), round=esc(turn.round.name)
+        )
+    ]
     for number, area in enumerate(turn.pack.areas(), start=1):
         row = rows.get(area.id)
         if row is None or (row.agreed_rating is None and row.poll_id is None):
-            state = "not agreed yet"
+            state = _("not agreed yet")
         elif groups.poll_is_open(row):
-            state = "🗳 vote open"
+            state = _("🗳 vote open")
         else:
-            state = f"✅ {esc(LEVEL_LABELS.get(row.agreed_rating, row.agreed_rating))}"
+            state = f"✅ {esc(maturity_label(row.agreed_rating))}"
         lines = [f"{number}. <b>{esc(area.title)}</b> — {state}"]
         if row is not None and row.strengths:
             lines.append(f"💪 {esc(row.strengths)}")
         if row is not None and row.improvements:
             lines.append(f"🎯 {esc(row.improvements)}")
         blocks.append("\n".join(lines))
-    blocks.append("Managers: <code>/consensus N</code> opens a vote on area N.")
+    blocks.append(_("Managers: <code>/consensus N</code> opens a vote on area N."))
     return blocks

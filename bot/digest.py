@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
 from telegram import Bot, Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
+from bot import i18n
 from bot.broadcast import Outgoing, Part, Run, RunOutcome, broadcast
 from bot.domain.digest import Digest
+from bot.i18n import _, day_and_date, ngettext, number
 from bot.render import esc, progress_bar, split_message
 from bot.runtime import Runtime, runtime
 from bot.services import deliveries
@@ -28,7 +32,8 @@ from bot.services.deliveries import DeliveryKind, DeliveryStatus, RunStart
 from bot.services.digests import compose_digest
 from bot.services.schedules import team_zone
 from bot.turns import open_turn
-from storage.models import Role, Team
+from criteria.model import Pack
+from storage.models import Person, Role, Team
 from storage.queries import current_round
 from storage.types import utcnow
 
@@ -50,12 +55,14 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     async with open_turn(rt, update.effective_user) as turn:
         if turn.assessment is None or turn.assessment.role != Role.MANAGER:
             await message.reply_text(
-                "The digest is for a team's managers. /progress shows your own progress."
+                _("The digest is for a team's managers. /progress shows your own progress.")
             )
             return
         team, round_ = turn.assessment.team, turn.assessment.round
         today = utcnow().astimezone(ZoneInfo(team_zone(team, rt.settings.default_timezone)))
-        digest, _ = await compose_digest(turn.session, turn.pack, team, round_, today.date())
+        digest, _recipients = await compose_digest(
+            turn.session, turn.pack, team, round_, today.date()
+        )
     for part in await digest_parts(digest, for_group=False):
         await part(context.bot, message.chat_id)
 
@@ -79,17 +86,23 @@ async def run_digest(
             await deliveries.finish(session, run_id, DeliveryStatus.SENT)
             return outcome
         zone = ZoneInfo(team_zone(team, rt.settings.default_timezone))
+        pack = rt.packs.get(round_.pack_id)
         digest, recipients = await compose_digest(
-            session, rt.packs.get(round_.pack_id), team, round_, now.astimezone(zone).date(), period
+            session, pack, team, round_, now.astimezone(zone).date(), period
         )
         logged = await deliveries.logged_deliveries(session, DeliveryKind.DIGEST, team_id, period)
+        languages = await _manager_languages(session, team, recipients.managers)
 
     outgoing = []
-    if recipients.managers:
-        manager_parts = await digest_parts(digest, for_group=False)
-        outgoing += [Outgoing(chat, manager_parts) for chat in recipients.managers]
+    # Each manager reads it in their own language; the group in the team's default language.
+    for language in sorted(set(languages.values())):
+        with i18n.use_language(language):
+            parts = await digest_parts(in_language(digest, pack, language), for_group=False)
+        outgoing += [Outgoing(chat, parts) for chat, lang in languages.items() if lang == language]
     if recipients.groups:
-        group_parts = await digest_parts(digest, for_group=True)
+        language = i18n.resolve_language(None, team.language, None)
+        with i18n.use_language(language):
+            group_parts = await digest_parts(in_language(digest, pack, language), for_group=True)
         outgoing += [Outgoing(chat, group_parts, person_chat=False) for chat in recipients.groups]
     run = Run(DeliveryKind.DIGEST, team_id, period, logged, claimed_before)
     outcome.report = await broadcast(bot, rt.sessions, run, outgoing)
@@ -102,6 +115,34 @@ async def run_digest(
         await deliveries.finish(session, run_id, DeliveryStatus.SENT, digest.numbers.to_json())
     log.info("digest: %s", outcome.summary())
     return outcome
+
+
+async def _manager_languages(session, team: Team, chat_ids) -> dict[int, str]:
+    """Each manager's chat -> the language they read (their choice, the team's, Telegram's)."""
+    if not chat_ids:
+        return {}
+    people = (
+        await session.execute(select(Person).where(Person.telegram_user_id.in_(list(chat_ids))))
+    ).scalars()
+    known = {person.telegram_user_id: i18n.language_for(person, team) for person in people}
+    fallback = i18n.resolve_language(None, team.language, None)
+    return {chat: known.get(chat, fallback) for chat in chat_ids}
+
+
+def in_language(digest: Digest, pack: Pack, language: str) -> Digest:
+    """The digest (built from the untranslated pack) with its area titles in `language`."""
+    translated = pack.translated(language)
+    title_of = {area.title: translated.area(area.id).title for area in pack.areas()}
+    return replace(
+        digest,
+        areas=tuple(
+            replace(line, title=title_of.get(line.title, line.title)) for line in digest.areas
+        ),
+        heatmap=replace(
+            digest.heatmap,
+            areas=tuple(title_of.get(title, title) for title in digest.heatmap.areas),
+        ),
+    )
 
 
 async def digest_parts(digest: Digest, for_group: bool) -> list[Part]:
@@ -134,24 +175,24 @@ def _heatmap(digest: Digest) -> bytes:
     from bot.export.charts import heatmap_png  # matplotlib loads on the first chart, not at start
 
     heatmap = digest.heatmap
-    note = (
-        f"The {len(heatmap.people)} least complete of {len(heatmap.people) + heatmap.hidden_people}"
-        " members"
-        if heatmap.hidden_people
-        else ""
-    )
+    note = ""
+    if heatmap.hidden_people:
+        note = _("The {shown} least complete of {total} members").format(
+            shown=len(heatmap.people), total=len(heatmap.people) + heatmap.hidden_people
+        )
     return heatmap_png(heatmap.people, heatmap.areas, heatmap.shares, note=note)
 
 
 def _heatmap_caption(digest: Digest) -> str:
-    return f"{esc(digest.team_name)}: share of each area answered, by member"
+    return _("{team}: share of each area answered, by member").format(team=esc(digest.team_name))
 
 
 def digest_blocks(digest: Digest, for_group: bool) -> list[str]:
     """The digest as balanced HTML blocks, for split_message."""
     blocks = [_headline(digest)]
     blocks.append(
-        "<b>By area</b>\n"
+        _("<b>By area</b>")
+        + "\n"
         + "\n".join(
             f"{esc(area.title)} — {area.percent}%{_change(area.change_points)}"
             for area in digest.areas
@@ -159,35 +200,56 @@ def digest_blocks(digest: Digest, for_group: bool) -> list[str]:
     )
     incomplete = digest.incomplete_areas
     if incomplete:
-        lines = ["<b>Not finished yet</b>"]
+        lines = [_("<b>Not finished yet</b>")]
         for area in incomplete:
             people = len(area.behind)
             if for_group:
-                lines.append(f"• {esc(area.title)}: {people} {_people(people)} to finish")
+                lines.append(
+                    ngettext(
+                        "• {area}: {count} person to finish",
+                        "• {area}: {count} people to finish",
+                        people,
+                    ).format(area=esc(area.title), count=people)
+                )
             else:
                 lines.append(f"• <b>{esc(area.title)}</b> ({people}): {_names(area.behind)}")
         blocks.append("\n".join(lines))
     elif digest.members:
-        blocks.append("🎉 Every area is complete. Time to agree on the results together.")
+        blocks.append(_("🎉 Every area is complete. Time to agree on the results together."))
     if digest.unreachable and not for_group:
         blocks.append(
-            f"⚠️ <b>Cannot be reached</b> (they blocked the bot): {_names(digest.unreachable)}. "
-            "Ask them to open the chat with the bot and send /start."
+            _(
+                "⚠️ <b>Cannot be reached</b> (they blocked the bot): {names}. "
+                "Ask them to open the chat with the bot and send /start."
+            ).format(names=_names(digest.unreachable))
         )
     return blocks
 
 
 def _headline(digest: Digest) -> str:
-    lines = [f"📊 <b>Weekly digest: {esc(digest.team_name)}</b>", esc(digest.round_name)]
+    lines = [
+        _("📊 <b>Weekly digest: {team}</b>").format(team=esc(digest.team_name)),
+        esc(digest.round_name),
+    ]
     if digest.due_date is not None:
-        lines[-1] += f" · due {digest.due_date:%a %d %b} ({_days_left(digest.days_left)})"
+        lines[-1] += " · " + _("due {date} ({days_left})").format(
+            date=day_and_date(digest.due_date), days_left=_days_left(digest.days_left)
+        )
     since = ""
     if digest.compared_with is not None:
-        since = _change(digest.change_points, f" since {digest.compared_with:%a %d %b}")
+        since = _change(
+            digest.change_points, _("since {date}").format(date=day_and_date(digest.compared_with))
+        )
     lines += [
         "",
-        f"{progress_bar(digest.done, digest.total)} <b>{digest.percent}%</b> answered{since}",
-        f"{digest.finished_members} of {digest.members} {_people(digest.members)} finished",
+        _("{bar} <b>{percent}%</b> answered{since}").format(
+            bar=progress_bar(digest.done, digest.total), percent=digest.percent, since=since
+        ),
+        ngettext(
+            "{finished} of {count} person finished",
+            "{finished} of {count} people finished",
+            digest.members,
+        ).format(finished=digest.finished_members, count=digest.members),
     ]
     return "\n".join(lines)
 
@@ -197,27 +259,29 @@ def _change(points: int | None, since: str = "") -> str:
     if points is None:
         return ""
     if points == 0:
-        return f" (no change{since})"
-    return f" ({'▲' if points > 0 else '▼'} {abs(points)} pts{since})"
+        change = _("no change")
+    else:
+        change = _("{arrow} {points} pts").format(
+            arrow="▲" if points > 0 else "▼", points=abs(points)
+        )
+    return f" ({change} {since})" if since else f" ({change})"
 
 
 def _days_left(days: int | None) -> str:
     if days is None:
         return ""
     if days > 1:
-        return f"{days} days left"
+        return ngettext("{count} day left", "{count} days left", days).format(count=days)
     if days == 1:
-        return "tomorrow"
+        return _("tomorrow")
     if days == 0:
-        return "today"
-    return f"{-days} {'day' if days == -1 else 'days'} overdue"
-
-
-def _people(count: int) -> str:
-    return "person" if count == 1 else "people"
+        return _("today")
+    return ngettext("{count} day overdue", "{count} days overdue", -days).format(count=-days)
 
 
 def _names(names: tuple[str, ...]) -> str:
     shown = ", ".join(esc(name) for name in names[:NAMES_PER_AREA])
     hidden = len(names) - NAMES_PER_AREA
-    return f"{shown} and {hidden:,} more" if hidden > 0 else shown
+    if hidden <= 0:
+        return shown
+    return _("{names} and {count} more").format(names=shown, count=number(hidden))

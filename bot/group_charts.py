@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.domain.compare import anonymous_labels, breakdown_visible
+from bot.domain.compare import anonymous_numbers, breakdown_visible
 from bot.domain.digest import build_heatmap
 from bot.group_turn import Need, open_group_turn, refused
+from bot.i18n import _, member_label
 from bot.render import esc
 from bot.runtime import runtime
 from bot.services.groups import round_ratings
@@ -47,14 +48,19 @@ async def heatmap_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         members = await team_members(turn.session, turn.team.id)
         statuses = await team_statuses(turn.session, turn.round.id)
         if turn.team.anonymous_compare:
-            names = anonymous_labels((p.id for p, _ in members), salt=f"{turn.round.id}:heatmap")
+            numbers = anonymous_numbers((p.id for p, _ in members), f"{turn.round.id}:heatmap")
+            names = {person_id: member_label(n) for person_id, n in numbers.items()}
         else:
             names = {p.id: display_name(p) for p, _ in members}
         heatmap = build_heatmap(turn.pack, [(p.id, names[p.id]) for p, _ in members], statuses)
-        caption = f"{esc(turn.team.name)}: share of each area answered, by member"
+        caption = _("{team}: share of each area answered, by member").format(
+            team=esc(turn.team.name)
+        )
     from bot.export.charts import heatmap_png  # matplotlib loads on the first chart, not at start
 
-    note = f"The {len(heatmap.people)} least complete members" if heatmap.hidden_people else ""
+    note = ""
+    if heatmap.hidden_people:
+        note = _("The {count} least complete members").format(count=len(heatmap.people))
     png = await asyncio.to_thread(
         heatmap_png, heatmap.people, heatmap.areas, heatmap.shares, note=note
     )
@@ -73,7 +79,7 @@ async def ratings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     from bot.export.stats import area_summaries
 
     summaries = area_summaries(pack, (p.id for p, _ in members), answers)
-    caption = f"{esc(team.name)}: maturity ratings per area"
+    caption = _("{team}: maturity ratings per area").format(team=esc(team.name))
     if team.anonymous_compare:
         # An area rated by fewer people than the threshold would show whose rating is whose.
         known = {q.id for q in pack.questions()}
@@ -87,7 +93,9 @@ async def ratings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             else replace(summary, rating_counts={})
             for summary in summaries
         )
-        caption += f" (areas rated by fewer than {team.anonymity_threshold} people are left out)"
+        caption += " " + _("(areas rated by fewer than {count} people are left out)").format(
+            count=team.anonymity_threshold
+        )
     from bot.export.charts import ratings_chart
 
     png = await asyncio.to_thread(ratings_chart, summaries)

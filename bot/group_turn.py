@@ -15,6 +15,8 @@ from enum import Enum
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update, User
 
+from bot import i18n
+from bot.i18n import N_, _
 from bot.render import esc
 from bot.runtime import Runtime
 from bot.services.groups import link_of_chat, role_in_team
@@ -24,10 +26,11 @@ from criteria.model import Pack
 from storage.models import AssessmentRound, GroupLink, Person, Role, Team
 from storage.queries import current_round
 
-NOT_LINKED = "This group is not linked to a team yet. A team manager can link it with /link."
-NOT_MEMBER = "Only members of {team} can use this here. Send /join to join the team."
-NOT_MANAGER = "Only a manager of {team} can do that."
-NO_ROUND = "{team} has no open assessment round right now."
+# Marked only: refusal() translates them into the group's language.
+NOT_LINKED = N_("This group is not linked to a team yet. A team manager can link it with /link.")
+NOT_MEMBER = N_("Only members of {team} can use this here. Send /join to join the team.")
+NOT_MANAGER = N_("Only a manager of {team} can do that.")
+NO_ROUND = N_("{team} has no open assessment round right now.")
 
 
 class Need(Enum):
@@ -49,13 +52,13 @@ class GroupTurn:
     def refusal(self, need: Need = Need.MEMBER, needs_round: bool = False) -> str | None:
         """Why this person may not do this here (plain text), or None when they may."""
         if self.link is None or self.team is None:
-            return NOT_LINKED
+            return _(NOT_LINKED)
         if self.role is None:
-            return NOT_MEMBER.format(team=self.team.name)
+            return _(NOT_MEMBER).format(team=self.team.name)
         if need is Need.MANAGER and self.role != Role.MANAGER:
-            return NOT_MANAGER.format(team=self.team.name)
+            return _(NOT_MANAGER).format(team=self.team.name)
         if needs_round and self.round is None:
-            return NO_ROUND.format(team=self.team.name)
+            return _(NO_ROUND).format(team=self.team.name)
         return None
 
 
@@ -71,8 +74,11 @@ async def open_group_turn(rt: Runtime, user: User, chat_id: int):
             team = await session.get(Team, link.team_id)
             role = await role_in_team(session, link.team_id, person.id)
             round_ = await current_round(session, link.team_id)
-            if round_ is not None:
-                pack = rt.packs.get(round_.pack_id)
+        # The whole team reads the group, so it speaks the team's default language (or English).
+        language = i18n.supported_language(team.language if team else None)
+        i18n.set_language(language)
+        if round_ is not None:
+            pack = rt.packs.get(round_.pack_id).translated(language or i18n.SOURCE_LANGUAGE)
         yield GroupTurn(session, person, chat_id, link, team, role, round_, pack)
         await session.commit()
 

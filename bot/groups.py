@@ -22,6 +22,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import i18n
 from bot.callbacks import (
     GROUP_JOIN_DATA,
     GROUP_JOIN_PATTERN,
@@ -29,6 +30,7 @@ from bot.callbacks import (
     group_link_data,
 )
 from bot.group_turn import GroupTurn, Need, open_group_turn, refused
+from bot.i18n import N_, _, ngettext
 from bot.onboarding import invite_link
 from bot.render import esc, progress_bar
 from bot.runtime import runtime
@@ -43,24 +45,30 @@ PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberSt
 GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
 THRESHOLD_RANGE = range(2, 101)  # one answer alone would always be its author's
 
+# The group command menu; descriptions are translated per language by group_commands().
 GROUP_COMMANDS = [
-    ("link", "Link this group to your team (managers)"),
-    ("join", "Join the team linked to this group"),
-    ("progress", "The team's progress by area"),
-    ("compare", "Compare everyone's answers, question by question"),
-    ("consensus", "What the team agreed per area; managers: /consensus N to vote"),
-    ("heatmap", "Picture: members × areas answered"),
-    ("ratings", "Picture: maturity ratings per area"),
-    ("anonymous", "Anonymous comparisons: on, off, threshold N (managers)"),
-    ("unlink", "Unlink this group from the team (managers)"),
+    ("link", N_("Link this group to your team (managers)")),
+    ("join", N_("Join the team linked to this group")),
+    ("progress", N_("The team's progress by area")),
+    ("compare", N_("Compare everyone's answers, question by question")),
+    ("consensus", N_("What the team agreed per area; managers: /consensus N to vote")),
+    ("heatmap", N_("Picture: members × areas answered")),
+    ("ratings", N_("Picture: maturity ratings per area")),
+    ("anonymous", N_("Anonymous comparisons: on, off, threshold N (managers)")),
+    ("unlink", N_("Unlink this group from the team (managers)")),
 ]
-INTRO_TEXT = (
+INTRO_TEXT = N_(
     "👋 <b>Hello! I run Baldrige self-assessments for teams.</b>\n\n"
     "A team manager links this group to their team with /link. Then members can /join, follow "
     "/progress, /compare their answers question by question, agree on each area with "
     "/consensus, and see /heatmap and /ratings pictures.\n\n"
     "Answers are given privately, in a chat with me."
 )
+
+
+def group_commands() -> list[tuple[str, str]]:
+    """The group command menu in the current language (see bot.i18n.use_language)."""
+    return [(name, _(description)) for name, description in GROUP_COMMANDS]
 
 
 def register(app: Application, group: int) -> None:
@@ -101,7 +109,8 @@ async def bot_membership_changed(update: Update, context: ContextTypes.DEFAULT_T
             await session.commit()
         return
     if now in PRESENT and was in GONE:
-        await context.bot.send_message(chat_id, INTRO_TEXT, reply_markup=_join_keyboard())
+        # No team yet, so no team language: the update's default (English) is spoken.
+        await context.bot.send_message(chat_id, _(INTRO_TEXT), reply_markup=_join_keyboard())
 
 
 async def group_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -118,7 +127,9 @@ async def group_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 def _join_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton("🙋 Join", callback_data=GROUP_JOIN_DATA)]])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_("🙋 Join"), callback_data=GROUP_JOIN_DATA)]]
+    )
 
 
 # --- linking -------------------------------------------------------------------------------------
@@ -135,7 +146,7 @@ async def link_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             return
         if len(candidates) > 1:
             await message.reply_text(
-                "Which team is this group for?",
+                _("Which team is this group for?"),
                 reply_markup=InlineKeyboardMarkup(
                     [
                         [InlineKeyboardButton(team.name, callback_data=group_link_data(team.id))]
@@ -159,7 +170,7 @@ async def link_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         team = next((t for t in candidates if t.id == team_id), None)
         problem = _link_problem(turn, candidates)
         if problem is None and team is None:
-            problem = "You do not manage that team."
+            problem = _("You do not manage that team.")
         if problem:
             await query.answer(problem, show_alert=True)
             return
@@ -171,10 +182,12 @@ async def link_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 def _link_problem(turn: GroupTurn, managed: list[Team]) -> str | None:
     if turn.team is not None:
         if turn.role is not None and any(t.id == turn.team.id for t in managed):
-            return f"This group is already linked to {turn.team.name}."
-        return f"This group is linked to {turn.team.name}. Only its managers can change that."
+            return _("This group is already linked to {team}.").format(team=turn.team.name)
+        return _("This group is linked to {team}. Only its managers can change that.").format(
+            team=turn.team.name
+        )
     if not managed:
-        return (
+        return _(
             "Only a team manager can link this group. To start a team, send /newteam in a "
             "private chat with me."
         )
@@ -184,10 +197,12 @@ def _link_problem(turn: GroupTurn, managed: list[Team]) -> str | None:
 async def _link(turn: GroupTurn, team: Team, title: str) -> str:
     await groups.link_group(turn.session, turn.chat_id, team.id, title, turn.person.id)
     await turn.session.commit()
-    return (
-        f"🔗 This group is now linked to <b>{esc(team.name)}</b>.\n"
+    # The group now belongs to the team: speak its default language from this reply on.
+    i18n.set_language(team.language)
+    return _(
+        "🔗 This group is now linked to <b>{team}</b>.\n"
         "Members: tap Join (or send /join) to answer the questions in a private chat with me."
-    )
+    ).format(team=esc(team.name))
 
 
 async def unlink_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -198,8 +213,10 @@ async def unlink_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await groups.unlink_group(turn.session, turn.chat_id)
         await turn.session.commit()
         await message.reply_text(
-            f"This group is no longer linked to <b>{esc(turn.team.name)}</b>. "
-            "The team's answers stay safe; /link links a team again."
+            _(
+                "This group is no longer linked to <b>{team}</b>. "
+                "The team's answers stay safe; /link links a team again."
+            ).format(team=esc(turn.team.name))
         )
 
 
@@ -226,12 +243,14 @@ async def _offer_join(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_i
         if turn.role is not None:
             open_chat = f"https://t.me/{rt.bot_username}"
             if query is not None:
-                await query.answer(f"You are already in {turn.team.name}.", show_alert=True)
+                await query.answer(
+                    _("You are already in {team}.").format(team=turn.team.name), show_alert=True
+                )
                 return
             await update.effective_message.reply_text(
-                f"You are already in <b>{esc(turn.team.name)}</b>.",
+                _("You are already in <b>{team}</b>.").format(team=esc(turn.team.name)),
                 reply_markup=InlineKeyboardMarkup(
-                    [[InlineKeyboardButton("Open my questions", url=open_chat)]]
+                    [[InlineKeyboardButton(_("Open my questions"), url=open_chat)]]
                 ),
             )
             return
@@ -242,13 +261,16 @@ async def _offer_join(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_i
         await query.answer()
     await context.bot.send_message(
         chat_id,
-        f"🙋 To join <b>{esc(team_name)}</b>, tap the button: it opens a private chat with me "
-        "where the questions are asked.",
+        _(
+            "🙋 To join <b>{team}</b>, tap the button: it opens a private chat with me "
+            "where the questions are asked."
+        ).format(team=esc(team_name)),
         reply_markup=InlineKeyboardMarkup(
             [
                 [
                     InlineKeyboardButton(
-                        f"Join {team_name[:40]}", url=invite_link(rt.bot_username, invite.token)
+                        _("Join {team}").format(team=team_name[:40]),
+                        url=invite_link(rt.bot_username, invite.token),
                     )
                 ]
             ]
@@ -277,8 +299,16 @@ async def progress_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     percent = round(100 * progress.done / progress.total) if progress.total else 0
     lines = [
         f"📊 <b>{esc(turn.team.name)}</b> · {esc(turn.round.name)}",
-        f"{progress_bar(progress.done, progress.total)} {percent}% "
-        f"({progress.done}/{progress.total} answers, {len(progress.by_person)} members)",
+        _("{bar} {percent}% ({answers}, {members})").format(
+            bar=progress_bar(progress.done, progress.total),
+            percent=percent,
+            answers=ngettext(
+                "{done}/{total} answer", "{done}/{total} answers", progress.total
+            ).format(done=progress.done, total=progress.total),
+            members=ngettext("{count} member", "{count} members", len(progress.by_person)).format(
+                count=len(progress.by_person)
+            ),
+        ),
         "",
     ]
     for area in progress.by_area:
@@ -300,15 +330,19 @@ async def anonymous_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         elif len(args) == 2 and args[0] == "threshold":
             if not args[1].isdigit() or int(args[1]) not in THRESHOLD_RANGE:
                 await message.reply_text(
-                    f"The threshold is a number from {THRESHOLD_RANGE.start} to "
-                    f"{THRESHOLD_RANGE.stop - 1}: <code>/anonymous threshold 3</code>"
+                    _(
+                        "The threshold is a number from {low} to {high}: "
+                        "<code>/anonymous threshold 3</code>"
+                    ).format(low=THRESHOLD_RANGE.start, high=THRESHOLD_RANGE.stop - 1)
                 )
                 return
             team.anonymity_threshold = int(args[1])
         elif args:
             await message.reply_text(
-                "Use <code>/anonymous on</code>, <code>/anonymous off</code> or "
-                "<code>/anonymous threshold 3</code>."
+                _(
+                    "Use <code>/anonymous on</code>, <code>/anonymous off</code> or "
+                    "<code>/anonymous threshold 3</code>."
+                )
             )
             return
         await turn.session.commit()
@@ -317,8 +351,8 @@ async def anonymous_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 def anonymity_text(team: Team) -> str:
     if team.anonymous_compare:
-        return (
+        return _(
             "🕶 Comparisons are <b>anonymous</b>: answers show as “Member 1”, “Member 2”…, and "
-            f"only once at least {team.anonymity_threshold} people answered a question."
-        )
-    return "👥 Comparisons show <b>names</b>. <code>/anonymous on</code> hides them."
+            "only once at least {count} people answered a question."
+        ).format(count=team.anonymity_threshold)
+    return _("👥 Comparisons show <b>names</b>. <code>/anonymous on</code> hides them.")

@@ -14,11 +14,13 @@ from datetime import datetime
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
+from bot import i18n
 from bot.away import away_button
 from bot.broadcast import Outgoing, Run, RunOutcome, broadcast
 from bot.callbacks import ANSWER_PATTERN, AnswerButton, parse_answer_button
 from bot.domain.reminders import NoReminder, ReminderPlan, plan_reminder
 from bot.domain.schedule import week_prefix
+from bot.i18n import N_, _, ngettext
 from bot.render import esc
 from bot.runtime import Runtime, runtime
 from bot.services import deliveries
@@ -29,8 +31,9 @@ from storage.queries import current_round
 
 log = logging.getLogger(__name__)
 
-CONTINUE_LABEL = "▶️ Continue where I stopped"
-PAUSE_FOR_A_WEEK_LABEL = "🔕 No reminders for a week"
+# Marked only: translated per recipient when the message is built.
+CONTINUE_LABEL = N_("▶️ Continue where I stopped")
+PAUSE_FOR_A_WEEK_LABEL = N_("🔕 No reminders for a week")
 
 
 def register(app: Application, group: int) -> None:
@@ -78,11 +81,16 @@ async def run_reminders(
 
     outgoing = []
     for member in members:
-        plan = plan_reminder(pack, member, now, team.weekly_reminder_cap)
+        # Each reminder in its reader's language: their choice, the team's default, Telegram's.
+        language = i18n.resolve_language(
+            member.chosen_language, team.language, member.telegram_language
+        )
+        plan = plan_reminder(pack.translated(language), member, now, team.weekly_reminder_cap)
         if isinstance(plan, NoReminder):
             outcome.skipped[plan.value] = outcome.skipped.get(plan.value, 0) + 1
         else:
-            outgoing.append(reminder_message(plan, team, round_))
+            with i18n.use_language(language):
+                outgoing.append(reminder_message(plan, team, round_))
     run = Run(DeliveryKind.REMINDER, team_id, period, logged, claimed_before)
     outcome.report = await broadcast(bot, rt.sessions, run, outgoing)
 
@@ -106,13 +114,13 @@ def reminder_message(plan: ReminderPlan, team: Team, round_: AssessmentRound) ->
         [
             [
                 InlineKeyboardButton(
-                    CONTINUE_LABEL,
+                    _(CONTINUE_LABEL),
                     callback_data=AnswerButton(
                         "resume", round_.id, plan.resume_question_id
                     ).encode(),
                 )
             ],
-            [away_button("week", PAUSE_FOR_A_WEEK_LABEL)],
+            [away_button("week", _(PAUSE_FOR_A_WEEK_LABEL))],
         ]
     )
 
@@ -123,13 +131,16 @@ def reminder_message(plan: ReminderPlan, team: Team, round_: AssessmentRound) ->
 
 
 def reminder_text(plan: ReminderPlan, team_name: str, round_: AssessmentRound) -> str:
-    questions = "1 question" if plan.questions_left == 1 else f"{plan.questions_left} questions"
+    """The reminder in the current language (run_reminders sets the recipient's)."""
     lines = [
-        f"⏰ Hi {esc(plan.name)}! <b>{esc(team_name)}</b>'s self-assessment still has "
-        f"{questions} for you:",
+        ngettext(
+            "⏰ Hi {name}! <b>{team}</b>'s self-assessment still has {count} question for you:",
+            "⏰ Hi {name}! <b>{team}</b>'s self-assessment still has {count} questions for you:",
+            plan.questions_left,
+        ).format(name=esc(plan.name), team=esc(team_name), count=plan.questions_left),
     ]
     lines += [f"• {esc(area.title)} — {area.questions}" for area in plan.areas_left]
     if round_.due_date is not None:
-        lines += ["", f"Due {round_.due_date:%a %d %b}."]
-    lines += ["", "One tap takes you back to exactly where you stopped."]
+        lines += ["", _("Due {date}.").format(date=i18n.day_and_date(round_.due_date))]
+    lines += ["", _("One tap takes you back to exactly where you stopped.")]
     return "\n".join(lines)

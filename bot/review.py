@@ -10,15 +10,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot import answering
 from bot.callbacks import AnswerButton
 from bot.domain.progress import person_area_progress
+from bot.i18n import N_, _, maturity_label
 from bot.render import esc, split_message
 from bot.runtime import runtime
 from bot.turns import open_turn
-from criteria.model import MATURITY_LEVELS
 from storage.models import Answer
 
 REVIEW_PATTERN = re.compile(r"^r:(?P<round>\d{1,12}):(?P<area>[a-z0-9][a-z0-9_.-]{0,39})$")
-STATUS_LABELS = {"skipped": "⏭ <i>skipped</i>", "not_my_area": "🙅 <i>not my area</i>"}
-RATING_LABELS = {level.id: level.label for level in MATURITY_LEVELS}
+STATUS_LABELS = {"skipped": N_("⏭ <i>skipped</i>"), "not_my_area": N_("🙅 <i>not my area</i>")}
 
 
 def register(app: Application, group: int) -> None:
@@ -32,7 +31,7 @@ async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """/review: the areas with counts; a tap opens an area's answers."""
     async with open_turn(runtime(context), update.effective_user) as turn:
         if turn.assessment is None:
-            await update.effective_message.reply_text(answering.NO_TEAM_TEXT)
+            await update.effective_message.reply_text(_(answering.NO_TEAM_TEXT))
             return
         areas = person_area_progress(turn.pack, await turn.statuses())
         rows = [
@@ -45,7 +44,7 @@ async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             for area in areas
         ]
         await update.effective_message.reply_text(
-            "📝 <b>Your answers</b> — pick an area to read and change them.",
+            _("📝 <b>Your answers</b> — pick an area to read and change them."),
             reply_markup=InlineKeyboardMarkup(rows),
         )
 
@@ -56,12 +55,12 @@ async def review_area(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     match = REVIEW_PATTERN.match(query.data)
     async with open_turn(runtime(context), update.effective_user) as turn:
         if turn.assessment is None or int(match["round"]) != turn.round_id:
-            await query.answer("This list belongs to an earlier round.", show_alert=True)
+            await query.answer(_("This list belongs to an earlier round."), show_alert=True)
             return
         try:
             area = turn.pack.area(match["area"])
         except KeyError:
-            await query.answer("This button is no longer valid.", show_alert=True)
+            await query.answer(_("This button is no longer valid."), show_alert=True)
             return
         await query.answer()
         stored = await _answers_by_question(turn, [q.id for q in area.questions])
@@ -100,14 +99,14 @@ async def _answers_by_question(turn, question_ids: list[str]) -> dict[str, Answe
 def _answer_block(number: int, question_text: str, answer: Answer | None) -> str:
     head = f"<b>{number}. {esc(question_text)}</b>"
     if answer is None:
-        return f"{head}\n— <i>not answered yet</i>"
+        return f"{head}\n" + _("— <i>not answered yet</i>")
     if answer.status in STATUS_LABELS:
-        return f"{head}\n{STATUS_LABELS[answer.status]}"
+        return f"{head}\n{_(STATUS_LABELS[answer.status])}"
     lines = [head]
     if answer.text:
         lines.append(esc(answer.text))
     if answer.attachment_kind:
         lines.append(f"📎 {esc(answer.attachment_name or answer.attachment_kind)}")
     if answer.rating:
-        lines.append(f"Rating: <i>{esc(RATING_LABELS.get(answer.rating, answer.rating))}</i>")
+        lines.append(_("Rating: <i>{level}</i>").format(level=esc(maturity_label(answer.rating))))
     return "\n".join(lines)

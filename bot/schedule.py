@@ -33,6 +33,7 @@ from bot.domain.schedule import (
     parse_time,
     parse_zone,
 )
+from bot.i18n import N_, _, day_and_date, ngettext
 from bot.render import esc
 from bot.runtime import runtime
 from bot.services.schedules import (
@@ -47,7 +48,7 @@ from storage.models import GroupLink, Role, Team
 
 PRIVATE = filters.ChatType.PRIVATE
 MAX_WEEKLY_CAP = 14
-HOW_TO_CHANGE = (
+HOW_TO_CHANGE = N_(
     "<b>Change with</b>\n"
     "<code>/schedule reminders mon,thu 10:00</code> (or <code>off</code>)\n"
     "<code>/schedule digest fri 16:00</code> (or <code>off</code>)\n"
@@ -69,8 +70,10 @@ async def schedule_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     async with open_turn(rt, update.effective_user) as turn:
         if turn.assessment is None or turn.assessment.role != Role.MANAGER:
             await message.reply_text(
-                "Only a team's managers can see and change its schedules. "
-                "To pause your own reminders, use /away."
+                _(
+                    "Only a team's managers can see and change its schedules. "
+                    "To pause your own reminders, use /away."
+                )
             )
             return
         team = turn.assessment.team
@@ -78,7 +81,8 @@ async def schedule_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             try:
                 done = apply_change(team, args[0].lower(), args[1:])
             except ScheduleError as error:
-                await message.reply_text(f"{esc(str(error))}\n\n{HOW_TO_CHANGE}")
+                problem = _(error.template).format(**error.params)
+                await message.reply_text(f"{esc(problem)}\n\n{_(HOW_TO_CHANGE)}")
                 return
             await turn.session.flush()
         else:
@@ -98,72 +102,107 @@ def apply_change(team: Team, what: str, values: list[str]) -> str:
     """Change one setting on the team; returns what changed, or raises ScheduleError."""
     if what in ("reminders", "reminder", "digest"):
         kind = ScheduleKind.DIGEST if what == "digest" else ScheduleKind.REMINDER
-        label = "Digest" if kind == ScheduleKind.DIGEST else "Reminders"
+        label = _("Digest") if kind == ScheduleKind.DIGEST else _("Reminders")
         if values == ["off"]:
             at = team.digest_time if kind == ScheduleKind.DIGEST else team.reminder_time
             set_days_and_time(team, kind, (), at)  # the time stays for when days are set again
-            return f"{label}: off."
+            return _("{label}: off.").format(label=label)
         if len(values) != 2:
-            raise ScheduleError(f"Give the days and the time, like: /schedule {what} mon,thu 10:00")
+            raise ScheduleError(
+                N_("Give the days and the time, like: /schedule {what} mon,thu 10:00"), what=what
+            )
         days, at = parse_days(values[0]), parse_time(values[1])
         set_days_and_time(team, kind, days, at)
-        return f"{label}: {days_to_text(days)} at {at:%H:%M}."
+        return _("{label}: {days} at {time}.").format(
+            label=label, days=days_to_text(days), time=f"{at:%H:%M}"
+        )
     if what == "quiet":
         quiet = parse_quiet_hours(_single(values, "/schedule quiet 20:00-08:00"))
         set_quiet_hours(team, quiet)
-        return f"Quiet hours: {_quiet_text(quiet)}."
+        return _("Quiet hours: {quiet}.").format(quiet=_quiet_text(quiet))
     if what in ("timezone", "tz", "zone"):
         team.timezone = parse_zone(_single(values, "/schedule timezone Europe/Madrid"))
-        return f"Time zone: {team.timezone}."
+        return _("Time zone: {zone}.").format(zone=team.timezone)
     if what in ("digest-to-group", "group"):
         choice = _single(values, "/schedule digest-to-group on").lower()
         if choice not in ("on", "off"):
-            raise ScheduleError("Say on or off: /schedule digest-to-group on")
+            raise ScheduleError(N_("Say on or off: /schedule digest-to-group on"))
         team.digest_to_group = choice == "on"
-        return f"Digest to the team's group: {choice}."
+        return _("Digest to the team's group: {choice}.").format(choice=_on_off(choice == "on"))
     if what == "cap":
         text = _single(values, "/schedule cap 2")
         if not text.isdigit() or not 1 <= int(text) <= MAX_WEEKLY_CAP:
-            raise ScheduleError(f"The cap is a number of reminders from 1 to {MAX_WEEKLY_CAP}.")
+            raise ScheduleError(
+                N_("The cap is a number of reminders from 1 to {count}."), count=MAX_WEEKLY_CAP
+            )
         team.weekly_reminder_cap = int(text)
-        return f"At most {team.weekly_reminder_cap} reminder(s) per person per week."
-    raise ScheduleError(f"I don't know “{what}”.")
+        cap = team.weekly_reminder_cap
+        return ngettext(
+            "At most {count} reminder per person per week.",
+            "At most {count} reminders per person per week.",
+            cap,
+        ).format(count=cap)
+    raise ScheduleError(N_("I don't know “{what}”."), what=what)
 
 
 def _single(values: list[str], example: str) -> str:
     if len(values) != 1:
-        raise ScheduleError(f"Give one value, like: {example}")
+        raise ScheduleError(N_("Give one value, like: {example}"), example=example)
     return values[0]
+
+
+def _on_off(on: bool) -> str:
+    return _("on") if on else _("off")
 
 
 def schedule_text(team: Team, fallback_zone: str, now: datetime, has_group: bool) -> str:
     zone_name = team_zone(team, fallback_zone)
     zone = ZoneInfo(zone_name)
-    lines = [f"🗓 <b>Schedules for {esc(team.name)}</b> ({esc(zone_name)})", ""]
+    lines = [
+        _("🗓 <b>Schedules for {team}</b> ({zone})").format(
+            team=esc(team.name), zone=esc(zone_name)
+        ),
+        "",
+    ]
     for kind, label, days, at in (
-        (ScheduleKind.REMINDER, "Reminders", team.reminder_days, team.reminder_time),
-        (ScheduleKind.DIGEST, "Digest", team.digest_days, team.digest_time),
+        (ScheduleKind.REMINDER, _("Reminders"), team.reminder_days, team.reminder_time),
+        (ScheduleKind.DIGEST, _("Digest"), team.digest_days, team.digest_time),
     ):
         lines.append(f"<b>{label}</b>: {_when_text(days, at)}")
         slot = next_slot(kind, recurrence_of(team, kind, fallback_zone), now)
         if slot is not None:
-            lines.append(f"   next: {slot.at.astimezone(zone):%a %d %b, %H:%M}")
+            lines.append(
+                "   "
+                + _("next: {when}").format(
+                    when=day_and_date(slot.at.astimezone(zone), with_time=True)
+                )
+            )
     quiet = quiet_hours_of(team)
-    lines.append(f"<b>Quiet hours</b>: {_quiet_text(quiet)}")
-    lines.append(f"<b>Weekly cap</b>: {team.weekly_reminder_cap} reminder(s) per person")
-    group = "on" if team.digest_to_group else "off"
+    lines.append(_("<b>Quiet hours</b>: {quiet}").format(quiet=_quiet_text(quiet)))
+    lines.append(
+        ngettext(
+            "<b>Weekly cap</b>: {count} reminder per person",
+            "<b>Weekly cap</b>: {count} reminders per person",
+            team.weekly_reminder_cap,
+        ).format(count=team.weekly_reminder_cap)
+    )
+    group = _on_off(team.digest_to_group)
     if not has_group:
-        group += " (no group linked yet)"
-    lines.append(f"<b>Digest to the team's group</b>: {group}")
-    return "\n".join(lines) + "\n\n" + HOW_TO_CHANGE
+        group += " " + _("(no group linked yet)")
+    lines.append(_("<b>Digest to the team's group</b>: {choice}").format(choice=group))
+    return "\n".join(lines) + "\n\n" + _(HOW_TO_CHANGE)
 
 
 def _when_text(days_column: str, at: time) -> str:
     days = days_from_column(days_column)
-    return f"{days_to_text(days)} at {at:%H:%M}" if days else "off"
+    if not days:
+        return _("off")
+    return _("{days} at {time}").format(days=days_to_text(days), time=f"{at:%H:%M}")
 
 
 def _quiet_text(quiet: QuietHours | None) -> str:
     if quiet is None:
-        return "off"
-    return f"{quiet.start:%H:%M}–{quiet.end:%H:%M} (nothing is sent then; runs wait until the end)"
+        return _("off")
+    return _("{start}–{end} (nothing is sent then; runs wait until the end)").format(
+        start=f"{quiet.start:%H:%M}", end=f"{quiet.end:%H:%M}"
+    )

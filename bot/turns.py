@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import User
 
+from bot import i18n
 from bot.runtime import Runtime
 from bot.services.answers import conversation_of
 from bot.services.people import TelegramUser, ensure_person
 from bot.services.teams import Assessment, active_assessment
+from criteria.loader import PackRegistry
 from criteria.model import Pack
 from storage.models import Conversation, Person
 from storage.queries import person_statuses
@@ -32,6 +34,7 @@ class Turn:
     assessment: Assessment | None
     pack: Pack | None
     conversation: Conversation
+    language: str = i18n.SOURCE_LANGUAGE
 
     @property
     def round_id(self) -> int | None:
@@ -44,6 +47,22 @@ class Turn:
     async def statuses(self) -> dict[str, str]:
         return await person_statuses(self.session, self.round_id, self.person.id)
 
+    def settle_language(self, packs: PackRegistry) -> None:
+        """Speak the person's language from here on, and show the pack in it.
+
+        Called when the turn opens, and again when what decides the language changes (they
+        joined a team with a default language, or chose one with /language).
+        """
+        team_default = self.assessment.team.language if self.assessment else None
+        self.language = i18n.resolve_language(
+            self.person.chosen_language, team_default, self.person.language_code
+        )
+        i18n.set_language(self.language)
+        self.pack = None
+        if self.assessment is not None:
+            # Untranslated strings fall back to the pack's own language one by one.
+            self.pack = packs.get(self.assessment.round.pack_id).translated(self.language)
+
 
 @asynccontextmanager
 async def open_turn(rt: Runtime, user: User):
@@ -52,9 +71,8 @@ async def open_turn(rt: Runtime, user: User):
         person = await ensure_person(session, as_telegram_user(user))
         await session.flush()
         assessment = await active_assessment(session, person)
-        pack = None
-        if assessment is not None:
-            pack = rt.packs.get(assessment.round.pack_id)
         conversation = await conversation_of(session, person.id)
-        yield Turn(session, person, assessment, pack, conversation)
+        turn = Turn(session, person, assessment, None, conversation)
+        turn.settle_language(rt.packs)
+        yield turn
         await session.commit()

@@ -12,7 +12,6 @@ from criteria.model import MATURITY_LEVELS
 from storage.models import AnswerRevision, Conversation, Invite, Person
 from storage.types import utcnow
 from tests.support.botrunner import running_bot
-from tests.support.fake_telegram import FakeTelegram
 from tests.support.flows import (
     PACK,
     QUESTIONS,
@@ -21,19 +20,6 @@ from tests.support.flows import (
     start_team,
     stored_answers,
 )
-
-
-@pytest.fixture
-async def fake():
-    async with FakeTelegram() as fake:
-        yield fake
-        fake.assert_no_rejected_calls()
-
-
-@pytest.fixture
-async def bot(fake, db):
-    async with running_bot(fake, db.url) as application:
-        yield application
 
 
 async def test_start_without_team_explains_how_to_join(fake, bot):
@@ -155,10 +141,14 @@ async def test_review_lists_answers_and_changes_one_with_history(fake, bot, db):
     assert answer.text == "We run a survey every quarter."
     async with db.sessions() as session:
         history = (
-            await session.execute(
-                select(AnswerRevision).where(AnswerRevision.answer_id == answer.id)
+            (
+                await session.execute(
+                    select(AnswerRevision).where(AnswerRevision.answer_id == answer.id)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert any("<b>customers</b>" in revision.text for revision in history)
 
 
@@ -193,6 +183,7 @@ async def test_bad_input_gets_a_clear_reply_and_loses_nothing(fake, bot, db):
     await sam.press_data(first, "a:skip:99999:offering-1")
     await sam.press_data(first, "a:rate:1:offering-1:99")
     await sam.press_data(first, "garbage\u00e9")
+
     def alerts_so_far():
         alerts = [answer for answer in fake.callback_answers if answer.get("show_alert")]
         return alerts if len(alerts) >= 3 else None

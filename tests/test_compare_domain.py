@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from bot.domain.compare import (
+    AREA_SPLIT,
     LEVEL_IDS,
+    RATINGS_APART,
+    Disagreement,
     MemberAnswer,
     agreed_level,
-    anonymous_labels,
+    anonymous_numbers,
     breakdown_visible,
     compare_question,
     disagreement,
@@ -29,12 +32,12 @@ def test_spread_counts_every_level_lowest_first_and_ignores_unknown_ids():
 def test_neighbouring_levels_are_no_disagreement_two_apart_are():
     assert disagreement([answered(1, "A", EARLY), answered(2, "B", ALIGNED)]) is None
     reason = disagreement([answered(1, "A", REACTING), answered(2, "B", ALIGNED)])
-    assert reason == "ratings span 3 maturity levels"
+    assert reason == Disagreement(RATINGS_APART, levels=3)
 
 
 def test_answered_against_not_my_area_is_a_disagreement():
     answers = [answered(1, "A", None), MemberAnswer(2, "B", "not_my_area")]
-    assert "not their area" in disagreement(answers)
+    assert disagreement(answers) == Disagreement(AREA_SPLIT)
     # Everyone saying "not my area" is agreement.
     assert disagreement([MemberAnswer(1, "A", "not_my_area")] * 2) is None
 
@@ -47,11 +50,11 @@ def test_named_comparison_keeps_member_order_and_counts_who_is_waiting():
         answered(4, "Ben", REACTING, "We react"),
     ]
     comparison = compare_question(answers, anonymous=False, threshold=3, salt="1:q")
-    assert [entry.label for entry in comparison.entries] == ["Maria", "Ben"]
+    assert [entry.name for entry in comparison.entries] == ["Maria", "Ben"]
     assert comparison.entries[0].text == "We plan yearly"
     assert (comparison.answered, comparison.not_my_area, comparison.waiting) == (2, 0, 2)
     assert comparison.spread[INTEGRATED] == 1 and comparison.spread[REACTING] == 1
-    assert comparison.disagreement == "ratings span 4 maturity levels"
+    assert comparison.disagreement == Disagreement(RATINGS_APART, levels=4)
     assert not comparison.hidden
 
 
@@ -71,18 +74,18 @@ def test_anonymous_comparison_at_the_threshold_shows_members_without_names():
         answered(30, "Ana", ALIGNED, "gamma"),
     ]
     comparison = compare_question(answers, anonymous=True, threshold=3, salt="7:q1")
-    labels = [entry.label for entry in comparison.entries]
-    assert labels == ["Member 1", "Member 2", "Member 3"]
+    assert [entry.number for entry in comparison.entries] == [1, 2, 3]
+    assert {entry.name for entry in comparison.entries} == {""}  # no name leaves the domain
     assert {entry.text for entry in comparison.entries} == {"alpha", "beta", "gamma"}
     assert comparison.spread[EARLY] == 2
 
 
 def test_anonymous_numbering_is_stable_but_differs_between_questions():
     people = range(1, 9)
-    first = anonymous_labels(people, "1:q1")
-    assert first == anonymous_labels(reversed(people), "1:q1")  # input order says nothing
-    assert sorted(first.values()) == sorted(f"Member {n}" for n in range(1, 9))
-    assert first != anonymous_labels(people, "1:q2")
+    first = anonymous_numbers(people, "1:q1")
+    assert first == anonymous_numbers(reversed(people), "1:q1")  # input order says nothing
+    assert sorted(first.values()) == list(range(1, 9))
+    assert first != anonymous_numbers(people, "1:q2")
 
 
 def test_breakdown_visible_rule():

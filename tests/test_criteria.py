@@ -559,7 +559,7 @@ def test_cli_list_shows_packs_and_broken_extra_packs(tmp_path):
     shutil.copy(TEST_PACKS / "syntax-error.yaml", tmp_path / "broken.yaml")
     result = run_cli("list", "--dir", str(tmp_path))
     assert result.returncode == 1
-    assert "baldrige-customer-management v1.0 (default) [en]" in result.stdout
+    assert "baldrige-customer-management v1.0 (default) [en, es, ru]" in result.stdout
     assert "translated-sample v0.1 [en, ru] Sample pack" in result.stdout
     assert f"{tmp_path / 'broken.yaml'}: line 9, column 1: YAML syntax error" in result.stdout
 

@@ -15,9 +15,8 @@ from datetime import timedelta
 import pypdf
 import pytest
 from openpyxl import load_workbook
-from telegram.ext import CommandHandler
 
-from bot import exporting
+from bot import exporting, i18n
 from bot.export.bundle import build_exports
 from bot.export.csv_export import build_csv
 from bot.export.data import RoundReport, gather_round_report
@@ -39,7 +38,6 @@ from storage.models import (
 )
 from storage.types import utcnow
 from tests.support import botrunner
-from tests.support.fake_telegram import FakeTelegram
 
 PACK = load_packs().get(DEFAULT_PACK_ID)
 QUESTIONS = PACK.questions()
@@ -447,39 +445,7 @@ async def test_every_export_file_respects_a_small_limit(db):
 # --- through Telegram -----------------------------------------------------------------------
 
 
-@pytest.fixture
-async def fake():
-    async with FakeTelegram() as fake:
-        yield fake
-        fake.assert_no_rejected_calls()
-
-
-@pytest.fixture
-def with_export_registered(monkeypatch):
-    """The real application, with /export added if the composition root does not have it yet."""
-    build = botrunner.build_application
-
-    def build_with_export(*args, **kwargs):
-        application = build(*args, **kwargs)
-        registered = any(
-            isinstance(handler, CommandHandler) and exporting.COMMAND in handler.commands
-            for handlers in application.handlers.values()
-            for handler in handlers
-        )
-        if not registered:
-            exporting.register(application, 0)
-            # The fallbacks come last in the features group and answer any command that
-            # reaches them, so /export goes to the front of the group, as the lead will place it.
-            features = application.handlers[0]
-            features.insert(0, features.pop())
-        return application
-
-    monkeypatch.setattr(botrunner, "build_application", build_with_export)
-
-
-async def test_export_command_sends_the_files_to_a_manager_and_refuses_a_member(
-    fake, db, with_export_registered
-):
+async def test_export_command_sends_the_files_to_a_manager_and_refuses_a_member(fake, db):
     invite = re.compile(r"\?start=([A-Za-z0-9_-]+)")
     async with botrunner.running_bot(fake, db.url):
         manager = fake.person("Maria")
@@ -512,9 +478,7 @@ async def test_export_command_sends_the_files_to_a_manager_and_refuses_a_member(
     assert NON_LATIN in pdf_text(documents[2].document.data)
 
 
-async def test_building_an_export_does_not_hold_up_other_people(
-    fake, db, with_export_registered, monkeypatch
-):
+async def test_building_an_export_does_not_hold_up_other_people(fake, db, monkeypatch):
     release = threading.Event()
     build = exporting.build_exports
 
@@ -551,3 +515,71 @@ def test_pdf_text_wraps_on_words_and_cuts_only_words_longer_than_a_line():
     assert lines == ["a bb", "ccc", "", "https:", "//exam", "ple.co", "m/very", "/long", "end"]
     assert all(len(line) <= 6 for line in lines)
     assert wrap_to_width("keep  two spaces", 100, one_unit) == ["keep  two spaces"]
+
+
+# --- the reader's language ------------------------------------------------------------------
+
+
+async def test_export_speaks_the_managers_language_and_keeps_answers_as_typed(fake, db):
+    invite = re.compile(r"\?start=([A-Za-z0-9_-]+)")
+    async with botrunner.running_bot(fake, db.url):
+        manager = fake.person("Мария", language_code="ru")
+        await manager.command("/newteam", "Касса")
+        created = await manager.wait_for_message(contains="?start=")
+        member = fake.person("Ben", language_code="en")
+        await member.command("/start", invite.search(created.text).group(1))
+        await member.wait_for_message(contains=QUESTIONS[0].text)
+        await member.send(HTML_LIKE)
+        await member.wait_for_message(contains="Saved")
+
+        await manager.command("/export")
+        documents = [
+            await manager.wait_for_message(lambda m: m.document is not None, timeout=30)
+            for _ in range(4)
+        ]
+    russian = PACK.translated("ru")
+    question = russian.questions()[0]
+    assert documents[0].text.startswith("Таблица (XLSX)")  # the caption
+
+    rows = list(csv.reader(io.StringIO(documents[1].document.data.decode("utf-8-sig"))))
+    assert rows[0][:8] == [
+        "Раунд",
+        "Категория",
+        "Область",
+        "ID вопроса",
+        "Вопрос",
+        "Участник",
+        "Статус",
+        "Ответ",
+    ]
+    assert [(row[4], row[5], row[6], row[7]) for row in rows[1:]] == [
+        (question.text, "Ben", "Отвечено", HTML_LIKE)
+    ]
+
+    workbook = load_workbook(io.BytesIO(documents[0].document.data))
+    assert workbook.sheetnames[0] == "Итоги" and workbook.sheetnames[-1] == "Все ответы"
+    assert sheet_title(russian.areas()[0].title, set()) in workbook.sheetnames
+
+    text = pdf_text(documents[2].document.data)
+    assert "Самооценка: Касса" in text and "Сильные стороны" in text
+    assert one_line(question.text) in text and HTML_LIKE in text
+    markdown = documents[3].document.data.decode()
+    assert "## Итоги" in markdown and "## Динамика" in markdown
+    assert "Self-assessment" not in markdown and "Summary" not in markdown
+
+
+async def test_anonymous_export_names_members_in_the_readers_language(db):
+    seeded = await seed_team(db, 3, anonymous=True)
+    with i18n.use_language("es"):
+        async with db.sessions() as session:
+            report = await gather_round_report(
+                session, PACK.translated("es"), seeded.team_id, seeded.round_id
+            )
+        files = files_by_suffix(build_exports(report))
+    rows = list(csv.reader(io.StringIO(files["csv"].decode("utf-8-sig"))))
+    assert rows[0][5] == "Miembro"
+    assert {row[5] for row in rows[1:]} == {"Miembro 1", "Miembro 2", "Miembro 3"}
+    assert "Respondida" in {row[6] for row in rows[1:]}
+    markdown = files["md"].decode()
+    assert markdown.startswith("# Autoevaluación: Front desk / Nord")
+    assert "Miembro 1, 2…" in markdown and "Member" not in markdown

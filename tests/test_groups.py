@@ -19,8 +19,6 @@ from bot.domain.compare import LEVEL_IDS, MemberAnswer, compare_question
 from bot.render import esc
 from criteria.model import MATURITY_LEVELS
 from storage.models import Consensus, ConsensusVote, GroupLink, Team
-from tests.support.botrunner import running_bot
-from tests.support.fake_telegram import FakeTelegram
 from tests.support.flows import INVITE_LINK, PACK, QUESTIONS, answer_current, join, start_team
 from tests.support.telegram_html import parse_html
 
@@ -29,19 +27,6 @@ FIRST_AREA = AREAS[0]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # The team name start_team gives, as the group shows it (the HTML is parsed away).
 TEAM_NAME = "Front desk <North> & Co"
-
-
-@pytest.fixture
-async def fake():
-    async with FakeTelegram() as fake:
-        yield fake
-        fake.assert_no_rejected_calls()
-
-
-@pytest.fixture
-async def bot(fake, db):
-    async with running_bot(fake, db.url) as application:
-        yield application
 
 
 async def linked_group(fake, manager, title: str = "Front desk chat"):

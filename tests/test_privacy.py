@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlmodel import func, select
 
 from bot.callbacks import privacy_data
@@ -18,22 +17,7 @@ from storage.models import (
     Person,
     Team,
 )
-from tests.support.botrunner import running_bot
-from tests.support.fake_telegram import FakeTelegram
 from tests.support.flows import QUESTIONS, answer_current, join, start_team
-
-
-@pytest.fixture
-async def fake():
-    async with FakeTelegram() as fake:
-        yield fake
-        fake.assert_no_rejected_calls()
-
-
-@pytest.fixture
-async def bot(fake, db):
-    async with running_bot(fake, db.url) as application:
-        yield application
 
 
 async def person_row(db, someone) -> Person | None:

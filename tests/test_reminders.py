@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-import pytest
 from sqlalchemy import delete, update
 from sqlmodel import select
 
@@ -33,7 +32,6 @@ from storage.models import (
 )
 from storage.types import utcnow
 from tests.support.botrunner import running_bot, settings_for
-from tests.support.fake_telegram import FakeTelegram
 
 PACK = load_packs().get(DEFAULT_PACK_ID)
 QUESTIONS = PACK.questions()
@@ -41,13 +39,6 @@ REMINDER, DIGEST = ScheduleKind.REMINDER, ScheduleKind.DIGEST
 # Well after the real date, so no job the bot sets for "now" fires while a test runs.
 MONDAY = datetime(2030, 11, 25, 10, 0, tzinfo=UTC)  # 2030-W48-mon
 FRIDAY_DIGEST = datetime(2030, 11, 29, 16, 0, tzinfo=UTC)  # 2030-W48
-
-
-@pytest.fixture
-async def fake():
-    async with FakeTelegram() as fake:
-        yield fake
-        fake.assert_no_rejected_calls()
 
 
 @dataclass
@@ -533,3 +524,52 @@ async def test_schedule_shows_and_changes_settings_and_jobs(fake, db, monkeypatc
     assert (team.reminder_days, team.reminder_time) == ("2,5", time(21, 30))
     assert team.quiet_start is None and team.timezone == "America/New_York"
     assert team.digest_to_group and team.digest_days == ""
+
+
+# --- the reader's language ---------------------------------------------------------------------
+
+
+async def test_reminders_and_digests_come_in_each_readers_language(fake, db):
+    seeded = await seed_team(
+        db, fake, members=("Alice", "Bob", "Olga"), digest_to_group=True, language="es"
+    )
+    maria, bob, olga = (seeded.people[name] for name in ("Maria", "Bob", "Olga"))
+    group = fake.group("Front desk chat", members=[maria, bob])
+    await group.add_bot(by=maria)
+    async with db.sessions() as session:
+        session.add(GroupLink(chat_id=group.chat_id, team_id=seeded.team_id, title="chat"))
+        # Maria chose Russian; Bob's Telegram is in English but he never chose, so the team's
+        # Spanish wins; Olga chose English; Alice follows the team.
+        for name, chosen, telegram in (
+            ("Maria", "ru", "en"),
+            ("Bob", None, "en"),
+            ("Olga", "en", "ru"),
+        ):
+            await session.execute(
+                update(Person)
+                .where(Person.id == seeded.person_ids[name])
+                .values(chosen_language=chosen, language_code=telegram)
+            )
+        await session.commit()
+    await answer(db, seeded, "Alice", count=2)
+    spanish, russian = PACK.translated("es"), PACK.translated("ru")
+    async with running_bot(fake, db.url) as app:
+        await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", MONDAY)
+        to_bob = await bob.wait_for_message(contains="Front desk <North>")
+        assert f"aún te quedan {len(QUESTIONS)} preguntas" in to_bob.text
+        assert f"• {spanish.areas()[0].title} — " in to_bob.text
+        to_olga = await olga.wait_for_message(contains="Front desk <North>")
+        assert "Hi Olga! Front desk <North>'s self-assessment still has" in to_olga.text
+        to_maria = await maria.wait_for_message(contains="Front desk <North>")
+        assert "для вас осталось" in to_maria.text
+
+        await jobs.run_slot(app, seeded.team_id, DIGEST, "2030-W48", FRIDAY_DIGEST)
+        digest = await maria.wait_for_message(contains="Сводка за неделю")
+        assert "<b>" not in digest.text  # markup rendered, names shown as typed
+        assert f"{russian.areas()[0].title}" in digest.text and "Alice" in digest.text
+        in_group = await group.wait_for_message(contains="Resumen semanal")
+        assert spanish.areas()[0].title in in_group.text and "Alice" not in in_group.text
+    # Answers were never touched by any of this.
+    async with db.sessions() as session:
+        texts = (await session.execute(select(Answer.text))).scalars().all()
+    assert set(texts) == {"We do it weekly."}

@@ -5,27 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlmodel import select
 
 from criteria.model import MATURITY_LEVELS
 from storage.models import Answer, AssessmentRound
-from tests.support.botrunner import running_bot
-from tests.support.fake_telegram import FakeTelegram
 from tests.support.flows import QUESTIONS, answer_current, join, start_team, stored_answers
-
-
-@pytest.fixture
-async def fake():
-    async with FakeTelegram() as fake:
-        yield fake
-        fake.assert_no_rejected_calls()
-
-
-@pytest.fixture
-async def bot(fake, db):
-    async with running_bot(fake, db.url) as application:
-        yield application
 
 
 async def all_rounds(db) -> list[AssessmentRound]:

@@ -24,7 +24,6 @@ from bot.ordering import PerChatUpdateProcessor
 from bot.runtime import RUNTIME_KEY
 from bot.update_log import instrument_handlers
 from storage.db import session_factory
-from tests.support.fake_telegram import FakeTelegram
 from tests.support.webhook_runner import WEBHOOK_SECRET, running_webhook_bot
 
 WELCOME = "I run your team's Baldrige self-assessment"
@@ -33,13 +32,6 @@ UNREACHABLE_URLS = {
     "postgresql": "postgresql+asyncpg://bot:bot@127.0.0.1:1/bot",
     "sqlite": "sqlite+aiosqlite:////nonexistent-folder/for-sure/bot.db",
 }
-
-
-@pytest.fixture
-async def fake():
-    async with FakeTelegram() as fake:
-        yield fake
-        fake.assert_no_rejected_calls()
 
 
 @pytest.fixture

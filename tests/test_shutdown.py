@@ -32,13 +32,6 @@ STARTUP_SECONDS = 20  # a fresh interpreter, migrations on a new SQLite file, th
 READY = re.compile(r"health endpoint on http://[\d.]+:(\d+)/healthz")  # logged last at start
 
 
-@pytest.fixture
-async def fake():
-    async with FakeTelegram() as fake:
-        yield fake
-        fake.assert_no_rejected_calls()
-
-
 class BotProcess:
     """`python -m bot` in a clean environment, its log in a file."""
 

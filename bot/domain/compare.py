@@ -33,17 +33,29 @@ class MemberAnswer:
 
 @dataclass(frozen=True)
 class ComparedAnswer:
-    label: str  # the member's name, or "Member 2" when the team compares anonymously
+    name: str  # the member's name; "" when the team compares anonymously
+    number: int | None  # "Member 2" when anonymous (the view words it), else None
     status: str  # answered or not_my_area
     text: str
     rating: str | None
+
+
+# Why a team disagrees on a question (the view words it in the reader's language).
+RATINGS_APART = "ratings_apart"
+AREA_SPLIT = "area_split"  # some answered while others said it is not their area
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    kind: str  # RATINGS_APART or AREA_SPLIT
+    levels: int = 0  # with RATINGS_APART: how many maturity levels the ratings span
 
 
 @dataclass(frozen=True)
 class QuestionComparison:
     entries: tuple[ComparedAnswer, ...]  # empty when hidden
     spread: Mapping[str, int]  # every level id, lowest first -> how many rated it; empty if hidden
-    disagreement: str | None  # why the team disagrees, or None
+    disagreement: Disagreement | None  # why the team disagrees, or None
     answered: int
     not_my_area: int
     waiting: int  # members without an answer yet (skipped counts as waiting)
@@ -59,16 +71,16 @@ def rating_spread(ratings: Iterable[str | None]) -> dict[str, int]:
     return spread
 
 
-def disagreement(answers: Sequence[MemberAnswer]) -> str | None:
+def disagreement(answers: Sequence[MemberAnswer]) -> Disagreement | None:
     """Why these answers disagree (ratings far apart, or answered against not-my-area), or None."""
     levels = sorted(
         LEVEL_IDS.index(a.rating) for a in answers if a.status == ANSWERED and a.rating in LEVEL_IDS
     )
     if levels and levels[-1] - levels[0] >= DISAGREEMENT_SPAN:
-        return f"ratings span {levels[-1] - levels[0] + 1} maturity levels"
+        return Disagreement(RATINGS_APART, levels[-1] - levels[0] + 1)
     answered = any(a.status == ANSWERED for a in answers)
     if answered and any(a.status == NOT_MY_AREA for a in answers):
-        return "some answered while others said it is not their area"
+        return Disagreement(AREA_SPLIT)
     return None
 
 
@@ -78,15 +90,15 @@ def breakdown_visible(answered: int, anonymous: bool, threshold: int) -> bool:
     return not anonymous or answered >= threshold
 
 
-def anonymous_labels(person_ids: Iterable[int], salt: str) -> dict[int, str]:
-    """Person id -> "Member N", numbered in an order that depends on `salt` but not on names or
-    roles, so the numbering gives nobody away and changes from one question to the next."""
+def anonymous_numbers(person_ids: Iterable[int], salt: str) -> dict[int, int]:
+    """Person id -> N of "Member N", numbered in an order that depends on `salt` but not on names
+    or roles, so the numbering gives nobody away and changes from one question to the next."""
 
     def shuffled(person_id: int) -> str:
         return hashlib.sha256(f"{salt}:{person_id}".encode()).hexdigest()
 
     ordered = sorted(set(person_ids), key=shuffled)
-    return {person_id: f"Member {number}" for number, person_id in enumerate(ordered, start=1)}
+    return {person_id: number for number, person_id in enumerate(ordered, start=1)}
 
 
 def compare_question(
@@ -100,13 +112,13 @@ def compare_question(
     if not breakdown_visible(answered, anonymous, threshold):
         return QuestionComparison((), {}, None, answered, not_my_area, waiting, hidden=True)
     if anonymous:
-        labels = anonymous_labels((a.person_id for a in responded), salt)
-        responded.sort(key=lambda a: int(labels[a.person_id].split()[-1]))
+        numbers = anonymous_numbers((a.person_id for a in responded), salt)
+        responded.sort(key=lambda a: numbers[a.person_id])
+        entries = tuple(
+            ComparedAnswer("", numbers[a.person_id], a.status, a.text, a.rating) for a in responded
+        )
     else:
-        labels = {a.person_id: a.name for a in responded}
-    entries = tuple(
-        ComparedAnswer(labels[a.person_id], a.status, a.text, a.rating) for a in responded
-    )
+        entries = tuple(ComparedAnswer(a.name, None, a.status, a.text, a.rating) for a in responded)
     spread = rating_spread(a.rating for a in responded if a.status == ANSWERED)
     return QuestionComparison(
         entries, spread, disagreement(responded), answered, not_my_area, waiting, hidden=False

@@ -37,6 +37,9 @@ class MemberState:
     unreachable_since: datetime | None = None
     reminders_this_week: int = 0
     current_question_id: str | None = None  # where their conversation stands in this round
+    # What decides the language the reminder is written in (with the team's default).
+    chosen_language: str | None = None  # their /language choice
+    telegram_language: str | None = None  # their Telegram app's language_code
 
 
 @dataclass(frozen=True)

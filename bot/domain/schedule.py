@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.i18n import N_
+
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # ISO order: Monday is 1
 _FULL_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME_PATTERN = re.compile(r"^(?P<hour>[01]?\d|2[0-3])[:.h](?P<minute>[0-5]\d)$")
@@ -32,7 +34,16 @@ class ScheduleKind(StrEnum):
 
 
 class ScheduleError(ValueError):
-    """Bad schedule input; the message is shown to the manager as it is."""
+    """Bad schedule input, said to the manager in their language.
+
+    `template` is the English text (a gettext message id) and `params` fill it; str() gives
+    the English text.
+    """
+
+    def __init__(self, template: str, **params: object) -> None:
+        super().__init__(template.format(**params))
+        self.template = template
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -179,12 +190,14 @@ def parse_days(text: str) -> tuple[int, ...]:
             first, _, last = part.partition("-")
             start, stop = _weekday(first), _weekday(last)
             if stop < start:
-                raise ScheduleError(f"“{part}” runs backwards; write it like mon-fri.")
+                raise ScheduleError(
+                    N_("“{part}” runs backwards; write it like mon-fri."), part=part
+                )
             days.update(range(start, stop + 1))
         else:
             days.add(_weekday(part))
     if not days:
-        raise ScheduleError("Name at least one day, like mon,thu or mon-fri.")
+        raise ScheduleError(N_("Name at least one day, like mon,thu or mon-fri."))
     return tuple(sorted(days))
 
 
@@ -194,14 +207,16 @@ def _weekday(name: str) -> int:
         for number, full_name in enumerate(_FULL_WEEKDAY_NAMES, start=1):
             if full_name.startswith(name):
                 return number
-    raise ScheduleError(f"“{name}” is not a day; use mon, tue, wed, thu, fri, sat or sun.")
+    raise ScheduleError(
+        N_("“{name}” is not a day; use mon, tue, wed, thu, fri, sat or sun."), name=name
+    )
 
 
 def parse_time(text: str) -> time:
     """'10:00', '9:30' or '16h00' -> a time."""
     match = _TIME_PATTERN.match(text.strip().lower())
     if match is None:
-        raise ScheduleError(f"“{text}” is not a time; write it as HH:MM, like 10:00.")
+        raise ScheduleError(N_("“{text}” is not a time; write it as HH:MM, like 10:00."), text=text)
     return time(int(match["hour"]), int(match["minute"]))
 
 
@@ -211,10 +226,10 @@ def parse_quiet_hours(text: str) -> QuietHours | None:
         return None
     start, separator, end = text.partition("-")
     if not separator:
-        raise ScheduleError("Write quiet hours as START-END, like 20:00-08:00, or “off”.")
+        raise ScheduleError(N_("Write quiet hours as START-END, like 20:00-08:00, or “off”."))
     quiet = QuietHours(parse_time(start), parse_time(end))
     if quiet.start == quiet.end:
-        raise ScheduleError("Quiet hours need different start and end times.")
+        raise ScheduleError(N_("Quiet hours need different start and end times."))
     return quiet
 
 
@@ -224,7 +239,8 @@ def parse_zone(text: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ScheduleError(
-            f"“{name}” is not a time zone I know; use an IANA name like Europe/Madrid."
+            N_("“{name}” is not a time zone I know; use an IANA name like Europe/Madrid."),
+            name=name,
         ) from None
     return name
 

@@ -103,15 +103,6 @@ class InviteOptions:
     def max_uses(self) -> int | None:
         return INVITE_USES[self.uses_key]
 
-    def describe(self) -> str:
-        """'a member link, valid 7 days, for one person' (plain text, nothing user-derived)."""
-        role = "manager" if self.role == MANAGER else "member"
-        valid = "never expires" if self.lifetime is None else f"valid {self.lifetime.days} days"
-        if self.lifetime is not None and self.lifetime.days == 1:
-            valid = "valid 1 day"
-        uses = "for one person" if self.max_uses == 1 else "any number of people"
-        return f"{role} link, {valid}, {uses}"
-
 
 class InviteArgumentError(ValueError):
     """An /invite argument that is none of the known options."""

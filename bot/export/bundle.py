@@ -14,6 +14,7 @@ from bot.export.limits import TELEGRAM_UPLOAD_LIMIT_BYTES, ExportFile, fit_uploa
 from bot.export.markdown import build_markdown
 from bot.export.pdf import build_pdf
 from bot.export.xlsx import build_xlsx
+from bot.i18n import _
 
 FILE_STEM_MAX = 60
 # Anything but letters (in any script), digits, dots and dashes becomes a dash, so the name is
@@ -26,10 +27,10 @@ def build_exports(
 ) -> list[ExportFile]:
     stem = file_stem(report)
     files = [
-        ExportFile(f"{stem}.xlsx", build_xlsx(report), "Spreadsheet (XLSX)"),
-        ExportFile(f"{stem}.csv", build_csv(report), "Answers (CSV)"),
-        ExportFile(f"{stem}.pdf", build_pdf(report), "Report (PDF)"),
-        ExportFile(f"{stem}.md", build_markdown(report).encode("utf-8"), "Report (Markdown)"),
+        ExportFile(f"{stem}.xlsx", build_xlsx(report), _("Spreadsheet (XLSX)")),
+        ExportFile(f"{stem}.csv", build_csv(report), _("Answers (CSV)")),
+        ExportFile(f"{stem}.pdf", build_pdf(report), _("Report (PDF)")),
+        ExportFile(f"{stem}.md", build_markdown(report).encode("utf-8"), _("Report (Markdown)")),
     ]
     return [part for file in files for part in fit_upload_limit(file, upload_limit)]
 

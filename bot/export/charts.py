@@ -3,6 +3,7 @@
 Figures are built with the object API (Figure + FigureCanvasAgg), never pyplot: pyplot keeps
 global state that worker threads would share. Matplotlib is still not thread-safe inside
 (font cache, text layout), so drawing is serialised with a lock; a chart takes milliseconds.
+Labels are in the reader's language: asyncio.to_thread carries the caller's language along.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from collections.abc import Sequence
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.export.stats import RATING_LABELS, AreaSummary, AreaTrend
+from bot.export.stats import LEVEL_IDS, AreaSummary, AreaTrend, rating_label
+from bot.i18n import _
 
 # Lowest maturity to highest, from warm to cool, readable when printed in grey too.
 LEVEL_COLOURS = ("#d7301f", "#fc8d59", "#91bfdb", "#4575b4")
@@ -34,16 +36,16 @@ def ratings_chart(summaries: Sequence[AreaSummary]) -> bytes:
         labels = [_wrapped(area.title) for area in summaries]
         positions = range(len(summaries))
         left = [0] * len(summaries)
-        for level, colour in zip(RATING_LABELS, LEVEL_COLOURS, strict=True):
+        for level, colour in zip(LEVEL_IDS, LEVEL_COLOURS, strict=True):
             counts = [area.rating_counts.get(level, 0) for area in summaries]
-            axes.barh(positions, counts, left=left, color=colour, label=RATING_LABELS[level])
+            axes.barh(positions, counts, left=left, color=colour, label=rating_label(level))
             left = [a + b for a, b in zip(left, counts, strict=True)]
         axes.set_yticks(list(positions), labels)
         axes.invert_yaxis()  # first area at the top, as in the report
-        axes.set_xlabel("Ratings given")
-        axes.set_title("Maturity ratings by area")
+        axes.set_xlabel(_("Ratings given"))
+        axes.set_title(_("Maturity ratings by area"))
         if not any(left):
-            axes.text(0.5, 0.5, "No ratings yet", transform=axes.transAxes, ha="center")
+            axes.text(0.5, 0.5, _("No ratings yet"), transform=axes.transAxes, ha="center")
         axes.xaxis.get_major_locator().set_params(integer=True)
         figure.legend(loc="lower center", ncol=2, frameon=False, fontsize="small")
         return _png(figure)
@@ -67,17 +69,17 @@ def trend_chart(trends: Sequence[AreaTrend], before: str, now: str) -> bytes:
             below, [100 * t.share_now for t in trends], height, label=now, color=NOW_COLOUR
         )
         completion.set_xlim(0, 100)
-        completion.set_xlabel("Completion (%)")
+        completion.set_xlabel(_("Completion (%)"))
 
         # A round without ratings in an area draws no bar there rather than a misleading zero.
         rating.barh(above, [t.rating_before or 0 for t in trends], height, color=BEFORE_COLOUR)
         rating.barh(below, [t.rating_now or 0 for t in trends], height, color=NOW_COLOUR)
-        rating.set_xlim(0, len(RATING_LABELS))
-        rating.set_xlabel("Average rating (1–4)")
+        rating.set_xlim(0, len(LEVEL_IDS))
+        rating.set_xlabel(_("Average rating (1–4)"))
 
         completion.set_yticks(positions, labels)
         completion.invert_yaxis()
-        figure.suptitle("What changed since the previous round")
+        figure.suptitle(_("What changed since the previous round"))
         figure.legend(loc="lower center", ncol=2, frameon=False, fontsize="small")
         return _png(figure)
 
@@ -100,7 +102,7 @@ def heatmap_png(
     rows: Sequence[str],
     columns: Sequence[str],
     shares: Sequence[Sequence[float]],
-    title: str = "Share of questions answered",
+    title: str | None = None,
     note: str = "",
 ) -> bytes:
     """A grid of shares (0..1), one row per label in `rows`, one column per `columns` label.
@@ -123,7 +125,7 @@ def heatmap_png(
                 colour = "white" if share > 0.6 else "black"
                 axes.text(x, y, f"{share:.0%}", ha="center", va="center", color=colour, size=7)
         figure.colorbar(image, ax=axes, format="{x:.0%}", fraction=0.04, pad=0.02)
-        axes.set_title(title, pad=12)
+        axes.set_title(title or _("Share of questions answered"), pad=12)
         if note:
             # _png keeps a strip at the bottom for a legend; the note goes there.
             figure.text(0.5, 0.02, note, ha="center", va="bottom", fontsize="small")

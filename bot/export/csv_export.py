@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 from bot.export.cells import csv_safe
 from bot.export.data import RoundReport
-from bot.export.rows import ANSWER_COLUMNS, answer_rows
+from bot.export.rows import answer_columns, answer_rows
 
 
 def build_csv(report: RoundReport) -> bytes:
     zone = report.zone
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(ANSWER_COLUMNS)
+    writer.writerow(answer_columns())
     for row in answer_rows(report):
         values = [*row.texts, local_time(row.answered_at, zone), local_time(row.edited_at, zone)]
         writer.writerow([csv_safe(value) for value in values])

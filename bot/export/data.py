@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from bot.i18n import attachment_label, member_label
 from criteria.model import Pack
 from storage.models import Answer, AssessmentRound, Consensus, Membership, Role, Team
 from storage.queries import display_name, team_members
@@ -233,17 +234,18 @@ def _anonymised(members: list[MemberInfo], round_id: int) -> list[MemberInfo]:
         return hashlib.sha256(f"{round_id}:{member.person_id}".encode()).hexdigest()
 
     return [
-        MemberInfo(member.person_id, f"Member {number}", member.role)
+        MemberInfo(member.person_id, member_label(number), member.role)
         for number, member in enumerate(sorted(members, key=shuffled), start=1)
     ]
 
 
 def _attachment_label(kind: str | None, name: str | None) -> str | None:
+    """What was attached, in the reader's language: "photo: plan.jpg", or just "voice note"."""
     if not kind and not name:
         return None
     if kind and name:
-        return f"{kind}: {name}"
-    return kind or name
+        return f"{attachment_label(kind)}: {name}"
+    return attachment_label(kind) if kind else name
 
 
 def _consensus_record(row: Consensus) -> ConsensusRecord:

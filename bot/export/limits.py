@@ -12,6 +12,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from bot.i18n import _
+
 # Telegram's "50 MB" read as decimal megabytes (the smaller reading), less room for the
 # multipart envelope the upload travels in.
 TELEGRAM_UPLOAD_LIMIT_BYTES = 50_000_000 - 64 * 1024
@@ -46,11 +48,11 @@ def fit_upload_limit(
             filename=f"{zipped.filename}.{number:03d}",
             content=part,
             description=file.description,
-            note=(
-                f"Too big for one upload, so {zipped.filename} comes in {len(parts)} parts "
-                f"(this is part {number}). Open the .001 part with 7-Zip, or join them with "
-                f"cat {zipped.filename}.0* > {zipped.filename}"
-            ),
+            note=_(
+                "Too big for one upload, so {name} comes in {count} parts (this is part "
+                "{number}). Open the .001 part with 7-Zip, or join them with "
+                "cat {name}.0* > {name}"
+            ).format(name=zipped.filename, count=len(parts), number=number),
         )
         for number, part in enumerate(parts, start=1)
     ]
@@ -64,5 +66,5 @@ def _zipped(file: ExportFile) -> ExportFile:
         filename=f"{file.filename}.zip",
         content=buffer.getvalue(),
         description=file.description,
-        note="Compressed into a zip file to fit Telegram's upload limit.",
+        note=_("Compressed into a zip file to fit Telegram's upload limit."),
     )

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from bot.export.data import RoundReport
 from bot.export.report import Block, Chart, Facts, Heading, Paragraph, Quote, Table, report_blocks
+from bot.i18n import _
 
 # Characters that are markup anywhere in a line.
 _INLINE_MARKUP = re.compile(r"([\\`*_\[\]<>&|~])")
@@ -57,7 +58,8 @@ def render_block(block: Block) -> str:
             quoted = "\n".join(f"> {line}" if line else ">" for line in lines)
             return f"{head}\n\n{quoted}"
         case Chart(_, caption):
-            return f"*Chart in the PDF report: {_one_line(caption)}.*"
+            note = _("Chart in the PDF report: {caption}.").format(caption=caption)
+            return f"*{_one_line(note)}*"
     raise TypeError(f"unknown report block {block!r}")
 
 

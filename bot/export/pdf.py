@@ -19,6 +19,7 @@ from fpdf.fonts import FontFace
 
 from bot.export.data import RoundReport
 from bot.export.report import Block, Chart, Facts, Heading, Paragraph, Quote, Table, report_blocks
+from bot.i18n import _, current_language
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT_FILES = {
@@ -62,14 +63,16 @@ class _ReportPdf(FPDF):
         self.set_y(-12)
         self.set_font(FAMILY, "", 8)
         self.set_text_color(*MUTED)
-        self.cell(0, 6, f"{self.footer_text} · page {self.page_no()}/{{nb}}", align="C")
+        page = _("page {number}/{total}").format(number=self.page_no(), total="{nb}")
+        self.cell(0, 6, f"{self.footer_text} · {page}", align="C")
 
 
 def build_pdf(report: RoundReport) -> bytes:
     pdf = _ReportPdf(printable(f"{report.team_name} · {report.round.name}"))
-    pdf.set_title(printable(f"Self-assessment: {report.team_name} · {report.round.name}"))
+    title = _("Self-assessment: {team}").format(team=report.team_name)
+    pdf.set_title(printable(f"{title} · {report.round.name}"))
     pdf.set_creator("Baldrige self-assessment bot")
-    pdf.set_lang(report.pack.language)
+    pdf.set_lang(current_language())  # the reader's: the report's own words are in it
     pdf.add_page()
     blocks = report_blocks(report)
     for index, block in enumerate(blocks):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.export import charts
 from bot.export.data import AnswerRecord, ConsensusRecord, RoundReport
 from bot.export.stats import (
-    RATING_LABELS,
+    LEVEL_IDS,
     AreaSummary,
     format_average,
     format_change,
@@ -23,11 +23,12 @@ from bot.export.stats import (
     round_summaries,
     round_trends,
 )
+from bot.i18n import N_, _
 from criteria.model import Area, Question
 
 DATE = "%Y-%m-%d"
-STRENGTHS = "Strengths"
-IMPROVEMENTS = "Opportunities for improvement"
+STRENGTHS = N_("Strengths")
+IMPROVEMENTS = N_("Opportunities for improvement")
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ Block = Heading | Paragraph | Facts | Table | Quote | Chart
 def report_blocks(report: RoundReport, with_charts: bool = True) -> list[Block]:
     """The whole report: header, summary, trends, then every area with its answers."""
     summaries = round_summaries(report)
-    blocks: list[Block] = [Heading(1, f"Self-assessment: {report.team_name}")]
+    blocks: list[Block] = [Heading(1, _("Self-assessment: {team}").format(team=report.team_name))]
     blocks += _front_matter(report)
     blocks += _summary_section(report, summaries, with_charts)
     blocks += _trend_section(report, with_charts)
@@ -91,27 +92,36 @@ def _front_matter(report: RoundReport) -> list[Block]:
     zone = report.zone
     round_ = report.round
     items = [
-        ("Round", round_.name),
-        ("Framework", f"{report.pack.title} (version {report.pack.version})"),
-        ("Started", round_.started_at.astimezone(zone).strftime(DATE)),
+        (_("Round"), round_.name),
+        (_("Framework"), framework_line(report)),
+        (_("Started"), round_.started_at.astimezone(zone).strftime(DATE)),
     ]
     if round_.closed_at is not None:
-        items.append(("Closed", round_.closed_at.astimezone(zone).strftime(DATE)))
+        items.append((_("Closed"), round_.closed_at.astimezone(zone).strftime(DATE)))
     elif round_.due_date is not None:
-        items.append(("Due", round_.due_date.strftime(DATE)))
+        items.append((_("Due"), round_.due_date.strftime(DATE)))
     items += [
-        ("Members", str(len(report.members))),
-        ("Generated", report.generated_at.astimezone(zone).strftime(f"{DATE} %H:%M %Z")),
+        (_("Members"), str(len(report.members))),
+        (_("Generated"), report.generated_at.astimezone(zone).strftime(f"{DATE} %H:%M %Z")),
     ]
     blocks: list[Block] = [Facts(tuple(items))]
     if report.anonymous:
         blocks.append(
             Paragraph(
-                "Answers are shown as Member 1, 2… because this team compares answers anonymously.",
+                _(
+                    "Answers are shown as Member 1, 2… because this team compares answers "
+                    "anonymously."
+                ),
                 quiet=True,
             )
         )
     return blocks
+
+
+def framework_line(report: RoundReport) -> str:
+    return _("{framework} (version {version})").format(
+        framework=report.pack.title, version=report.pack.version
+    )
 
 
 def _summary_section(
@@ -128,43 +138,48 @@ def _summary_section(
         for area in summaries
     )
     blocks: list[Block] = [
-        Heading(2, "Summary"),
-        Table(("Area", "Completion", "Ratings", "Average (1–4)", "Agreed rating"), rows),
+        Heading(2, _("Summary")),
+        Table(
+            (_("Area"), _("Completion"), _("Ratings"), _("Average (1–4)"), _("Agreed rating")),
+            rows,
+        ),
         Paragraph(_scale_legend(), quiet=True),
     ]
     if with_charts:
-        blocks.append(Chart(charts.ratings_chart(summaries), "Maturity ratings by area"))
+        blocks.append(Chart(charts.ratings_chart(summaries), _("Maturity ratings by area")))
     return blocks
 
 
 def _trend_section(report: RoundReport, with_charts: bool) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "Trends")]
+    blocks: list[Block] = [Heading(2, _("Trends"))]
     previous = report.previous_round
     if previous is None:
         blocks.append(
             Paragraph(
-                "This is the team's first round: trends appear once there are two.", quiet=True
+                _("This is the team's first round: trends appear once there are two."),
+                quiet=True,
             )
         )
         return blocks
     trends = round_trends(report)
     blocks.append(
         Paragraph(
-            f"What changed from {previous.name} to {report.round.name}, counted over the "
-            "team's current members.",
+            _(
+                "What changed from {before} to {now}, counted over the team's current members."
+            ).format(before=previous.name, now=report.round.name),
             quiet=True,
         )
     )
     blocks.append(
         Table(
             (
-                "Area",
-                f"Completion {previous.name}",
-                f"Completion {report.round.name}",
-                "Change",
-                f"Average {previous.name}",
-                f"Average {report.round.name}",
-                "Change",
+                _("Area"),
+                _("Completion {round}").format(round=previous.name),
+                _("Completion {round}").format(round=report.round.name),
+                _("Change"),
+                _("Average {round}").format(round=previous.name),
+                _("Average {round}").format(round=report.round.name),
+                _("Change"),
             ),
             tuple(
                 (
@@ -184,7 +199,9 @@ def _trend_section(report: RoundReport, with_charts: bool) -> list[Block]:
         blocks.append(
             Chart(
                 charts.trend_chart(trends, previous.name, report.round.name),
-                f"Completion and average rating: {previous.name} and {report.round.name}",
+                _("Completion and average rating: {before} and {now}").format(
+                    before=previous.name, now=report.round.name
+                ),
             )
         )
     return blocks
@@ -200,23 +217,28 @@ def _area_section(
     for number, question in enumerate(area.questions, start=1):
         blocks += _question_blocks(report, number, question, by_question.get(question.id, []))
 
-    blocks.append(Heading(4, "Ratings and consensus"))
+    blocks.append(Heading(4, _("Ratings and consensus")))
     consensus = report.consensus.get(area.id)
+    completion = _("{share} ({done} of {total})").format(
+        share=format_share(summary.share), done=summary.done, total=summary.total
+    )
     items = [
-        ("Completion", f"{format_share(summary.share)} ({summary.done} of {summary.total})"),
-        ("Ratings", _rating_counts_text(summary.rating_counts) or "none yet"),
-        ("Average rating (1–4)", format_average(summary.average_rating)),
-        ("Agreed rating", _agreed(consensus) or "not agreed yet"),
+        (_("Completion"), completion),
+        (_("Ratings"), _rating_counts_text(summary.rating_counts) or _("none yet")),
+        (_("Average rating (1–4)"), format_average(summary.average_rating)),
+        (_("Agreed rating"), _agreed(consensus) or _("not agreed yet")),
     ]
     if consensus is not None and consensus.vote_counts:
-        items.append(("Votes", _rating_counts_text(consensus.vote_counts)))
+        items.append((_("Votes"), _rating_counts_text(consensus.vote_counts)))
     blocks.append(Facts(tuple(items)))
     for title, text in (
         (STRENGTHS, consensus.strengths if consensus else ""),
         (IMPROVEMENTS, consensus.improvements if consensus else ""),
     ):
-        blocks.append(Heading(4, title))
-        blocks.append(Paragraph(text) if text.strip() else Paragraph("None recorded.", quiet=True))
+        blocks.append(Heading(4, _(title)))
+        blocks.append(
+            Paragraph(text) if text.strip() else Paragraph(_("None recorded."), quiet=True)
+        )
     return blocks
 
 
@@ -229,21 +251,24 @@ def _question_blocks(
     for answer in answered:
         notes = []
         if answer.rating:
-            notes.append(f"Rating: {rating_label(answer.rating)}")
+            notes.append(_("Rating: {rating}").format(rating=rating_label(answer.rating)))
         if answer.attachment:
-            notes.append(f"Attachment: {answer.attachment}")
+            notes.append(_("Attachment: {what}").format(what=answer.attachment))
         blocks.append(Quote(names.get(answer.person_id, ""), " · ".join(notes), answer.text))
     if not answered:
-        blocks.append(Paragraph("No answers yet.", quiet=True))
+        blocks.append(Paragraph(_("No answers yet."), quiet=True))
 
     remarks = []
-    for status, label in (("skipped", "Skipped by"), ("not_my_area", "Not their area")):
+    for status, label in (
+        ("skipped", N_("Skipped by: {who}.")),
+        ("not_my_area", N_("Not their area: {who}.")),
+    ):
         who = [names.get(a.person_id, "") for a in answers if a.status == status]
         if who:
-            remarks.append(f"{label}: {', '.join(who)}.")
+            remarks.append(_(label).format(who=", ".join(who)))
     ratings = question_rating_counts(answered)
     if ratings:
-        remarks.append(f"Ratings: {_rating_counts_text(ratings)}.")
+        remarks.append(_("Ratings: {counts}.").format(counts=_rating_counts_text(ratings)))
     if remarks:
         blocks.append(Paragraph(" ".join(remarks), quiet=True))
     return blocks
@@ -254,11 +279,11 @@ def _agreed(consensus: ConsensusRecord | None) -> str:
 
 
 def _rating_counts_text(counts: Mapping[str, int]) -> str:
-    ordered = [level for level in RATING_LABELS if counts.get(level)]
-    ordered += [level for level in counts if level not in RATING_LABELS and counts[level]]
+    ordered = [level for level in LEVEL_IDS if counts.get(level)]
+    ordered += [level for level in counts if level not in LEVEL_IDS and counts[level]]
     return ", ".join(f"{rating_label(level)} {counts[level]}" for level in ordered)
 
 
 def _scale_legend() -> str:
-    scale = "; ".join(f"{n} = {label}" for n, label in enumerate(RATING_LABELS.values(), 1))
-    return f"Average rating on the maturity scale: {scale}."
+    scale = "; ".join(f"{n} = {rating_label(level)}" for n, level in enumerate(LEVEL_IDS, 1))
+    return _("Average rating on the maturity scale: {scale}.").format(scale=scale)

@@ -12,20 +12,22 @@ from datetime import datetime, timedelta
 
 from bot.export.data import AnswerRecord, RoundReport
 from bot.export.stats import rating_label, status_label
+from bot.i18n import N_, _
 
+# Column titles in English, marked for the catalog; answer_columns() gives them translated.
 ANSWER_COLUMNS = (
-    "Round",
-    "Category",
-    "Area",
-    "Question ID",
-    "Question",
-    "Member",
-    "Status",
-    "Answer",
-    "Rating",
-    "Attachment",
-    "Answered at",
-    "Last edited at",
+    N_("Round"),
+    N_("Category"),
+    N_("Area"),
+    N_("Question ID"),
+    N_("Question"),
+    N_("Member"),
+    N_("Status"),
+    N_("Answer"),
+    N_("Rating"),
+    N_("Attachment"),
+    N_("Answered at"),
+    N_("Last edited at"),
 )
 # A new answer's two timestamps are taken a moment apart; that is not an edit.
 EDIT_THRESHOLD = timedelta(seconds=1)
@@ -36,6 +38,11 @@ class AnswerRow:
     texts: tuple[str, ...]  # the columns up to "Attachment", as plain unescaped text
     answered_at: datetime
     edited_at: datetime | None  # None when the answer was never changed
+
+
+def answer_columns() -> tuple[str, ...]:
+    """The column titles in the reader's language."""
+    return tuple(_(column) for column in ANSWER_COLUMNS)
 
 
 def answer_rows(report: RoundReport) -> Iterator[AnswerRow]:

@@ -13,16 +13,16 @@ from typing import Protocol
 
 from bot.domain.progress import DONE_STATUSES
 from bot.export.data import RoundReport
+from bot.i18n import N_, _, maturity_label
 from criteria.model import MATURITY_LEVELS, Pack
 
-RATING_LABELS: Mapping[str, str] = {level.id: level.label for level in MATURITY_LEVELS}
-RATING_SCORES: Mapping[str, int] = {
-    level.id: score for score, level in enumerate(MATURITY_LEVELS, start=1)
-}
+# The maturity scale's level ids, lowest first; their labels come in the reader's language.
+LEVEL_IDS: tuple[str, ...] = tuple(level.id for level in MATURITY_LEVELS)
+RATING_SCORES: Mapping[str, int] = {level_id: score for score, level_id in enumerate(LEVEL_IDS, 1)}
 STATUS_LABELS: Mapping[str, str] = {
-    "answered": "Answered",
-    "skipped": "Skipped",
-    "not_my_area": "Not my area",
+    "answered": N_("Answered"),
+    "skipped": N_("Skipped"),
+    "not_my_area": N_("Not my area"),
 }
 
 
@@ -82,13 +82,12 @@ class AreaTrend:
 
 
 def rating_label(rating: str | None) -> str:
-    if not rating:
-        return ""
-    return RATING_LABELS.get(rating, rating)
+    """A maturity level's label in the reader's language; "" for none."""
+    return maturity_label(rating) if rating else ""
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, status)
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 def area_summaries(
@@ -172,5 +171,6 @@ def format_change(value: float | None, percent: bool = False) -> str:
         return "—"
     if percent:
         points = round(value * 100)
-        return f"{points:+d} pts" if points else "±0 pts"
+        # Translators: a change in percentage points, e.g. "+12 pts".
+        return _("{points} pts").format(points=f"{points:+d}" if points else "±0")
     return f"{value:+.1f}" if round(value, 1) else "±0.0"

@@ -20,9 +20,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.export.cells import looks_like_formula, xlsx_text
 from bot.export.data import AnswerRecord, RoundReport
-from bot.export.rows import ANSWER_COLUMNS, answer_rows
+from bot.export.report import framework_line
+from bot.export.rows import answer_columns, answer_rows
 from bot.export.stats import (
-    RATING_LABELS,
+    LEVEL_IDS,
     AreaSummary,
     format_change,
     question_rating_counts,
@@ -30,21 +31,22 @@ from bot.export.stats import (
     round_summaries,
     round_trends,
 )
+from bot.i18n import N_, _
 from criteria.model import Area
 
 SHEET_TITLE_MAX = 31
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 # Excel keeps "History" for its change tracking and refuses a sheet of that name.
 RESERVED_SHEET_TITLES = ("History",)
-SUMMARY_TITLE = "Summary"
-TRENDS_TITLE = "Trends"
-RAW_TITLE = "Raw answers"
+SUMMARY_TITLE = N_("Summary")
+TRENDS_TITLE = N_("Trends")
+RAW_TITLE = N_("Raw answers")
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
 WRAPPED = Alignment(wrap_text=True, vertical="top")
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
-NO_ANSWER_MARKS = {"skipped": "(skipped)", "not_my_area": "(not my area)"}
+NO_ANSWER_MARKS = {"skipped": N_("(skipped)"), "not_my_area": N_("(not my area)")}
 
 
 def build_xlsx(report: RoundReport) -> bytes:
@@ -53,11 +55,11 @@ def build_xlsx(report: RoundReport) -> bytes:
     summaries = round_summaries(report)
 
     summary = workbook.active
-    summary.title = sheet_title(SUMMARY_TITLE, taken)
+    summary.title = sheet_title(_(SUMMARY_TITLE), taken)
     _write_summary(summary, report, summaries)
     if report.previous_round is not None:
-        _write_trends(workbook.create_sheet(sheet_title(TRENDS_TITLE, taken)), report)
-    raw_title = sheet_title(RAW_TITLE, taken)  # claimed first, so no area can take the name
+        _write_trends(workbook.create_sheet(sheet_title(_(TRENDS_TITLE), taken)), report)
+    raw_title = sheet_title(_(RAW_TITLE), taken)  # claimed first, so no area can take the name
     by_question = report.answers_by_question()
     for area in report.pack.areas():
         sheet = workbook.create_sheet(sheet_title(area.title, taken))
@@ -116,34 +118,36 @@ def _set_widths(sheet: Worksheet, widths: Sequence[float]) -> None:
 
 def _write_summary(sheet: Worksheet, report: RoundReport, summaries: Sequence[AreaSummary]) -> None:
     facts = [
-        ("Team", report.team_name),
-        ("Round", report.round.name),
-        ("Framework", f"{report.pack.title} (version {report.pack.version})"),
-        ("Started", report.round.started_at.astimezone(report.zone).strftime("%Y-%m-%d")),
-        ("Members", len(report.members)),
-        ("Generated", report.generated_at.astimezone(report.zone).strftime("%Y-%m-%d %H:%M")),
+        (_("Team"), report.team_name),
+        (_("Round"), report.round.name),
+        (_("Framework"), framework_line(report)),
+        (_("Started"), report.round.started_at.astimezone(report.zone).strftime("%Y-%m-%d")),
+        (_("Members"), len(report.members)),
+        (_("Generated"), report.generated_at.astimezone(report.zone).strftime("%Y-%m-%d %H:%M")),
     ]
     if report.anonymous:
-        facts.append(("Names", "Shown as Member 1, 2… (the team compares answers anonymously)"))
+        facts.append(
+            (_("Names"), _("Shown as Member 1, 2… (the team compares answers anonymously)"))
+        )
     for row, (label, value) in enumerate(facts, start=1):
         put(sheet, row, 1, label).font = HEADER_FONT
         put(sheet, row, 2, value)
 
     header_row = len(facts) + 2
-    levels = list(RATING_LABELS)
+    levels = list(LEVEL_IDS)
     header = [
-        "Category",
-        "Area",
-        "Questions",
-        "Done",
-        "Expected",
-        "Completion",
-        "Answered",
-        "Skipped",
-        "Not my area",
-        *(f"Rated: {RATING_LABELS[level]}" for level in levels),
-        "Average rating (1–4)",
-        "Agreed rating",
+        _("Category"),
+        _("Area"),
+        _("Questions"),
+        _("Done"),
+        _("Expected"),
+        _("Completion"),
+        _("Answered"),
+        _("Skipped"),
+        _("Not my area"),
+        *(_("Rated: {level}").format(level=rating_label(level)) for level in levels),
+        _("Average rating (1–4)"),
+        _("Agreed rating"),
     ]
     _write_row(sheet, header_row, header, header=True)
     for offset, area in enumerate(summaries, start=1):
@@ -174,13 +178,13 @@ def _write_summary(sheet: Worksheet, report: RoundReport, summaries: Sequence[Ar
 def _write_trends(sheet: Worksheet, report: RoundReport) -> None:
     before, now = report.previous_round.name, report.round.name
     header = [
-        "Area",
-        f"Completion: {before}",
-        f"Completion: {now}",
-        "Change",
-        f"Average rating: {before}",
-        f"Average rating: {now}",
-        "Change",
+        _("Area"),
+        _("Completion: {round}").format(round=before),
+        _("Completion: {round}").format(round=now),
+        _("Change"),
+        _("Average rating: {round}").format(round=before),
+        _("Average rating: {round}").format(round=now),
+        _("Change"),
     ]
     _write_row(sheet, 1, header, header=True)
     for row, trend in enumerate(round_trends(report), start=2):
@@ -210,20 +214,20 @@ def _write_area(
     by_question: Mapping[str, Sequence[AnswerRecord]],
 ) -> None:
     names = [member.name for member in report.members]
-    _write_row(sheet, 1, ["#", "Question", *names, "Ratings"], header=True)
+    _write_row(sheet, 1, ["#", _("Question"), *names, _("Ratings")], header=True)
     for number, question in enumerate(area.questions, start=1):
         answers = {a.person_id: a for a in by_question.get(question.id, ())}
         cells = [_member_cell(answers.get(m.person_id)) for m in report.members]
         ratings = question_rating_counts(answers.values())
-        summary = "\n".join(f"{RATING_LABELS[r]}: {n}" for r, n in ratings.items())
+        summary = "\n".join(f"{rating_label(r)}: {n}" for r, n in ratings.items())
         _write_row(sheet, number + 1, [number, question.text, *cells, summary])
 
     consensus = report.consensus.get(area.id)
     row = len(area.questions) + 3
     for label, value in (
-        ("Agreed rating", rating_label(consensus.agreed_rating) if consensus else ""),
-        ("Strengths", consensus.strengths if consensus else ""),
-        ("Opportunities for improvement", consensus.improvements if consensus else ""),
+        (_("Agreed rating"), rating_label(consensus.agreed_rating) if consensus else ""),
+        (_("Strengths"), consensus.strengths if consensus else ""),
+        (_("Opportunities for improvement"), consensus.improvements if consensus else ""),
     ):
         put(sheet, row, 2, label).font = HEADER_FONT
         put(sheet, row, 3, value).alignment = WRAPPED
@@ -237,18 +241,19 @@ def _member_cell(answer: AnswerRecord | None) -> str:
     if answer is None:
         return ""
     if answer.status in NO_ANSWER_MARKS:
-        return NO_ANSWER_MARKS[answer.status]
+        return _(NO_ANSWER_MARKS[answer.status])
     parts = [answer.text] if answer.text else []
     if answer.attachment:
-        parts.append(f"Attachment: {answer.attachment}")
+        parts.append(_("Attachment: {what}").format(what=answer.attachment))
     if answer.rating:
-        parts.append(f"Rating: {rating_label(answer.rating)}")
+        parts.append(_("Rating: {rating}").format(rating=rating_label(answer.rating)))
     return "\n\n".join(parts)
 
 
 def _write_raw(sheet: Worksheet, report: RoundReport) -> None:
     zone = report.zone
-    header = [*ANSWER_COLUMNS[:-2], *(f"{c} ({zone.key})" for c in ANSWER_COLUMNS[-2:])]
+    columns = answer_columns()
+    header = [*columns[:-2], *(f"{c} ({zone.key})" for c in columns[-2:])]
     _write_row(sheet, 1, header, header=True)
     row = 1
     for row, answer in enumerate(answer_rows(report), start=2):

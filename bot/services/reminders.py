@@ -40,6 +40,8 @@ async def reminder_candidates(
             unreachable_since=person.unreachable_since,
             reminders_this_week=sent_this_week.get(person.telegram_user_id, 0),
             current_question_id=positions.get(person.id),
+            chosen_language=person.chosen_language,
+            telegram_language=person.language_code,
         )
         for person, _role in members
     ]
