@@ -7,6 +7,7 @@ message passes 4,096 characters and no tag is cut in half.
 from __future__ import annotations
 
 import html
+import re
 
 MESSAGE_LIMIT = 4096
 PREVIEW_CHARS = 600
@@ -28,10 +29,11 @@ def progress_bar(done: int, total: int, width: int = 10) -> str:
 
 
 def split_message(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Pack rendered blocks (each balanced HTML) into as few messages as fit the limit.
+    """Pack rendered blocks (each balanced HTML) into as few messages as fit the limit, in order.
 
     A block longer than the limit is cut on line boundaries; a single line that is still too
-    long is cut hard, which is safe because it is escaped text inside at most one tag pair.
+    long is cut inside, never in a tag or an entity, and the tags open at the cut are closed at
+    the end of one piece and opened again at the start of the next.
     """
     messages: list[str] = []
     current = ""
@@ -55,10 +57,12 @@ def _fit_blocks(blocks: list[str], limit: int) -> list[str]:
             continue
         chunk = ""
         for line in block.split("\n"):
-            while len(line) > limit:
-                cut = _safe_cut(line, limit)
-                fitted.append(line[:cut])
-                line = line[cut:]
+            if len(line) > limit:
+                if chunk:  # what came before the long line goes first
+                    fitted.append(chunk)
+                    chunk = ""
+                *pieces, line = _cut_line(line, limit)
+                fitted.extend(pieces)
             candidate = f"{chunk}\n{line}" if chunk else line
             if len(candidate) > limit:
                 fitted.append(chunk)
@@ -70,10 +74,44 @@ def _fit_blocks(blocks: list[str], limit: int) -> list[str]:
     return fitted
 
 
+_TAG = re.compile(r"<(/?)([a-zA-Z-]+)[^>]*>")
+# Room kept at the end of a cut piece for the closing tags it needs.
+_CLOSING_ROOM = 64
+
+
+def _cut_line(line: str, limit: int) -> list[str]:
+    """`line` in pieces of at most `limit` characters, each with balanced tags."""
+    pieces = []
+    room = limit - min(_CLOSING_ROOM, limit // 4)
+    while len(line) > limit:
+        cut = _safe_cut(line, room)
+        open_tags = _open_tags(line[:cut])
+        closing = "".join(f"</{name}>" for name, _ in reversed(open_tags))
+        pieces.append(line[:cut] + closing)
+        line = "".join(tag for _, tag in open_tags) + line[cut:]
+    pieces.append(line)
+    return pieces
+
+
+def _open_tags(html_text: str) -> list[tuple[str, str]]:
+    """(name, opening tag) of the tags still open at the end of `html_text`, outermost first."""
+    stack: list[tuple[str, str]] = []
+    for match in _TAG.finditer(html_text):
+        closing, name = match.group(1), match.group(2).lower()
+        if not closing:
+            stack.append((name, match.group(0)))
+        elif stack and stack[-1][0] == name:
+            stack.pop()
+    return stack
+
+
 def _safe_cut(line: str, limit: int) -> int:
-    """Cut before `limit` but never inside an HTML entity like &amp;."""
+    """Cut before `limit` but never inside an HTML tag or an entity like &amp;."""
     cut = limit
+    tag = line.rfind("<", 0, cut)
+    if tag != -1 and ">" not in line[tag:cut]:
+        cut = tag
     amp = line.rfind("&", max(0, cut - 8), cut)
     if amp != -1 and ";" not in line[amp:cut]:
         cut = amp
-    return cut
+    return cut if cut > 0 else limit  # no safe place: a cut is better than no progress

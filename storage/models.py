@@ -77,6 +77,20 @@ class Membership(SQLModel, table=True):
     joined_at: datetime = _timestamp()
 
 
+class TeamRemoval(SQLModel, table=True):
+    """A manager removed this person from this team: an invite made before then no longer
+    lets them back in (a new one, made after the removal, does)."""
+
+    __tablename__ = "team_removal"
+    __table_args__ = (UniqueConstraint("team_id", "person_id", name="uq_team_removal_person"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE", index=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    removed_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    removed_at: datetime = _timestamp()
+
+
 class Invite(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     token: str = Field(max_length=64, unique=True)
