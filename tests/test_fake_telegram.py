@@ -190,6 +190,23 @@ async def test_a_forged_callback_and_a_second_answer_are_handled_like_telegram(f
         await bot.answer_callback_query("12345")
 
 
+async def test_a_press_the_bot_received_but_never_answered_fails_the_test(fake, bot, alice):
+    sent = await bot.send_message(
+        alice.chat_id,
+        "Choose",
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="a")]]),
+    )
+    update = await alice.press(sent, "A")
+    assert fake.unanswered_callback_queries() == []  # not received yet: nothing owed
+    (received,) = await bot.get_updates(offset=update["update_id"], timeout=1)
+    assert fake.unanswered_callback_queries() == []  # fetched, but the bot may not have it yet
+    await bot.get_updates(offset=update["update_id"] + 1, timeout=0)  # confirmed: received
+    with pytest.raises(AssertionError, match="button press never answered"):
+        fake.assert_no_rejected_calls()
+    assert await bot.answer_callback_query(received.callback_query.id)
+    fake.assert_no_rejected_calls()
+
+
 # --- refusals ----------------------------------------------------------------------------------
 
 

@@ -315,6 +315,7 @@ class CallbackQueryRecord:
     message_id: int | None
     created: float
     answered: bool = False
+    update_id: int | None = None  # the update that carried it, once queued
 
 
 @dataclass

@@ -123,6 +123,9 @@ class FakeTelegram(BotApiMethods):
         self._files_by_path: dict[str, StoredFile] = {}
         self.polls: dict[str, PollState] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
+        # Updates the bot has surely received: confirmed by a later getUpdates offset, or
+        # accepted by its webhook.
+        self.delivered_update_ids: set[int] = set()
         self.commands: dict[tuple[str, str], list[dict]] = {}
         self.menu_buttons: dict[int | None, dict] = {}
         self._people: dict[int, Person] = {}
@@ -408,6 +411,12 @@ class FakeTelegram(BotApiMethods):
 
     def _confirm(self, offset: int) -> None:
         if offset > 0:
+            # Confirmed by the bot's next getUpdates: received, so it will be handled.
+            self.delivered_update_ids.update(
+                entry.update_id
+                for entry in self._queue
+                if entry.fetched and entry.update_id < offset
+            )
             self._queue = [
                 entry
                 for entry in self._queue
@@ -511,6 +520,7 @@ class FakeTelegram(BotApiMethods):
                 entry.update, self.webhook_url, self.webhook_secret_token
             )
             if status is not None and 200 <= status < 300:
+                self.delivered_update_ids.add(entry.update_id)
                 if self._queue and self._queue[0] is entry:
                     self._queue.pop(0)
                 self._last_fetch = time.monotonic()
@@ -836,11 +846,22 @@ class FakeTelegram(BotApiMethods):
         by default; pass ignore_kinds=() to see them too.
         """
         relevant = [call for call in self.rejected_calls if call.kind not in ignore_kinds]
-        if relevant or self.internal_errors:
+        unanswered = self.unanswered_callback_queries()
+        if relevant or self.internal_errors or unanswered:
             lines = [f"{len(relevant)} call(s) refused by the fake Telegram:"]
             lines += [f"  {call}" for call in relevant]
             lines += [f"  INTERNAL FAKE ERROR {error}" for error in self.internal_errors]
+            # Telegram shows a spinner on the button until the bot answers the query.
+            lines += [f"  button press never answered: {query}" for query in unanswered]
             raise AssertionError("\n".join(lines))
+
+    def unanswered_callback_queries(self) -> list[CallbackQueryRecord]:
+        """Button presses the bot received but never answered with answerCallbackQuery."""
+        return [
+            query
+            for query in self.callback_queries.values()
+            if not query.answered and query.update_id in self.delivered_update_ids
+        ]
 
     def clear_rejected_calls(self) -> list[RejectedCall]:
         cleared, self.rejected_calls = self.rejected_calls, []

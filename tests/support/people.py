@@ -498,6 +498,7 @@ class Person(_Participant):
         queued = self.fake._enqueue_update(update)
         if queued is None:
             raise AssertionError("callback_query updates are excluded by allowed_updates")
+        self.fake.callback_queries[query_id].update_id = queued["update_id"]
         return queued
 
     async def answer_poll(self, poll_message: MessageRef, option_ids: list[int]) -> dict | None:
