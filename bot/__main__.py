@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import sys
 
-from bot.config import SettingsError, load_settings
+from telegram.error import InvalidToken, NetworkError
+
+from bot.config import Settings, SettingsError, load_settings
 from bot.logging_setup import configure_logging
 from bot.serve import ALLOWED_UPDATES, serve
 
@@ -13,6 +15,20 @@ __all__ = ["ALLOWED_UPDATES", "main"]  # ALLOWED_UPDATES: tests start the bot th
 
 
 OPERATOR_COMMANDS = ("run-job", "jobs")  # bot/cli.py
+
+
+INVALID_TOKEN_HELP = (
+    "Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): it is mistyped or was revoked. "
+    "Copy it again from @BotFather (/mybots, your bot, API Token)."
+)
+
+
+def unreachable_help(settings: Settings, error: NetworkError) -> str:
+    # The base URL never holds the token: PTB appends it to each request.
+    return (
+        f"Cannot reach the Telegram Bot API at {settings.telegram_api_base_url} ({error.message}). "
+        "Check the network, or TELEGRAM_API_BASE_URL if you use your own Bot API server."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level, token)
     try:
         serve(settings)
+    except InvalidToken:
+        print(INVALID_TOKEN_HELP, file=sys.stderr)
+        return 2
+    except NetworkError as error:
+        print(unreachable_help(settings, error), file=sys.stderr)
+        return 1
     except Exception:
         # Through logging, not Python's default print: the log filter scrubs the token.
         logging.getLogger("bot").exception("the bot stopped on an error")
