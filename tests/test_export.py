@@ -583,3 +583,48 @@ async def test_anonymous_export_names_members_in_the_readers_language(db):
     markdown = files["md"].decode()
     assert markdown.startswith("# Autoevaluación: Front desk / Nord")
     assert "Miembro 1, 2…" in markdown and "Member" not in markdown
+
+
+# --- earlier rounds -------------------------------------------------------------------------
+
+
+async def test_a_manager_chooses_an_earlier_round_and_nobody_else_can(fake, bot, db):
+    invite = re.compile(r"\?start=([A-Za-z0-9_-]+)")
+    manager = fake.person("Maria")
+    await manager.command("/newteam", "Desk")
+    created = await manager.wait_for_message(contains="is ready")
+    member = fake.person("Ben")
+    await member.command("/start", invite.search(created.text).group(1))
+    await member.wait_for_message(contains=QUESTIONS[0].text)
+    await member.send("Words of the first round")
+    await member.wait_for_message(contains="Saved")
+    await manager.command("/round", "new Spring <2027>")
+    await manager.wait_for_message(contains="is open for")
+
+    await manager.command("/export")
+    choice = await manager.wait_for_message(contains="Which round of Desk")
+    labels = choice.button_texts
+    assert labels[0] == "Spring <2027> · open" and labels[1].startswith("Round 1 · closed ")
+    forged = choice.buttons[1][0][1]
+    await manager.press(choice, labels[1])
+    documents = [
+        await manager.wait_for_message(lambda m: m.document is not None, timeout=30)
+        for _ in range(4)
+    ]
+    assert "Desk · Round 1" in documents[0].text
+    rows = list(csv.reader(io.StringIO(documents[1].document.data.decode("utf-8-sig"))))
+    assert [(row[0], row[5], row[7]) for row in rows[1:]] == [
+        ("Round 1", "Ben", "Words of the first round")
+    ]
+
+    assert choice.buttons == []  # the choice is used up
+    # The same button, forged by the member or by a manager of another team: refused.
+    await member.press_data(member.messages[-1], forged)
+    other = fake.person("Olga")
+    await other.command("/newteam", "Other")
+    ready = await other.wait_for_message(contains="is ready")
+    await other.press_data(ready, forged)
+    await fake.wait_until(lambda: len([a for a in fake.callback_answers if a.show_alert]) == 2)
+    refusals = [a.text for a in fake.callback_answers if a.show_alert]
+    assert refusals == ["Only the team's managers can export this round."] * 2
+    assert not any(m.document for m in member.messages + other.messages)
