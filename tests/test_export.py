@@ -15,6 +15,7 @@ from datetime import timedelta
 import pypdf
 import pytest
 from openpyxl import load_workbook
+from sqlmodel import select
 
 from bot import exporting, i18n
 from bot.export.bundle import build_exports
@@ -628,3 +629,27 @@ async def test_a_manager_chooses_an_earlier_round_and_nobody_else_can(fake, bot,
     refusals = [a.text for a in fake.callback_answers if a.show_alert]
     assert refusals == ["Only the team's managers can export this round."] * 2
     assert not any(m.document for m in member.messages + other.messages)
+
+
+async def test_characters_the_pdf_font_lacks_are_marked_and_kept_elsewhere(db):
+    seeded = await seed_team(db, 3)
+    chinese, emoji = "我们每周开会", "Great 👍 team"
+    async with db.sessions() as session:
+        rows = await session.execute(select(Answer).where(Answer.round_id == seeded.round_id))
+        answers = [a for a in rows.scalars() if a.question_id == QUESTIONS[2].id][:2]
+        answers[0].text, answers[1].text = chinese, emoji
+        await session.commit()
+    files = files_by_suffix(build_exports(await report_of(db, seeded)))
+    text = pdf_text(files["pdf"])
+    assert "□□□□□□" in text and "Great □ team" in text
+    assert "they appear as □ here" in text  # the reader is told, once, near the top
+    assert text.count("they appear as □ here") == 1
+    for kind in ("csv", "md"):
+        content = files[kind].decode("utf-8-sig")
+        assert chinese in content and emoji in content
+    assert chinese in workbook_texts(files["xlsx"])
+
+
+async def test_a_report_the_font_covers_has_no_remark_about_characters(db):
+    seeded = await seed_team(db, 3)
+    assert "□" not in pdf_text(build_pdf(await report_of(db, seeded)))

@@ -3,23 +3,29 @@
 PDF's built-in fonts only know Latin-1; DejaVu Sans covers Latin, Greek and Cyrillic, so
 answers in those scripts print as typed. It comes inside the matplotlib package, which the
 charts need anyway, so there is no font file to install or to keep in the repository.
+
+What the font has no glyph for (Chinese, Japanese, most emoji) would silently vanish from the
+page; it is printed as □ instead, and the report says so and points to the spreadsheet, CSV and
+Markdown files, which keep every answer exactly as typed.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import matplotlib
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 
 from bot.export.data import RoundReport
 from bot.export.report import Block, Chart, Facts, Heading, Paragraph, Quote, Table, report_blocks
-from bot.i18n import _, current_language
+from bot.i18n import N_, _, current_language
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT_FILES = {
@@ -40,6 +46,10 @@ MUTED = (90, 90, 90)
 BLACK = (0, 0, 0)
 # Control characters have no glyph; a tab is spaced like one.
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+MISSING_GLYPH = "□"
+# Invisible characters that shape what is next to them (joiners, variation selectors): they
+# have no glyph of their own and vanish harmlessly.
+_INVISIBLE = frozenset({0x200B, 0x200C, 0x200D, 0x2060, 0xFE0E, 0xFE0F})
 
 
 class _ReportPdf(FPDF):
@@ -75,6 +85,8 @@ def build_pdf(report: RoundReport) -> bytes:
     pdf.set_lang(current_language())  # the reader's: the report's own words are in it
     pdf.add_page()
     blocks = report_blocks(report)
+    if any(_has_missing_glyphs(text) for text in _texts(blocks)):
+        blocks.insert(_after_front_matter(blocks), Paragraph(_(MISSING_GLYPHS_NOTE), quiet=True))
     for index, block in enumerate(blocks):
         if isinstance(block, Heading) and not _follows_heading(blocks, index):
             _keep_with_next(pdf, _headings_from(blocks, index))
@@ -99,8 +111,56 @@ def _keep_with_next(pdf: _ReportPdf, headings: int) -> None:
         pdf.add_page()
 
 
+MISSING_GLYPHS_NOTE = N_(
+    "Some answers use characters this PDF cannot show (such as Chinese or emoji); they appear "
+    "as □ here. The spreadsheet, CSV and Markdown files have every answer exactly as typed."
+)
+
+
+@functools.cache
+def font_glyphs() -> frozenset[int]:
+    """The characters every style of the report's font can draw."""
+    styles = [set(TTFont(FONT_DIR / name).getBestCmap()) for name in FONT_FILES.values()]
+    return frozenset(set.intersection(*styles))
+
+
+def _has_missing_glyphs(text: str) -> bool:
+    glyphs = font_glyphs()
+    return any(ord(c) not in glyphs and ord(c) not in _INVISIBLE and c.isprintable() for c in text)
+
+
 def printable(text: str) -> str:
-    return _UNPRINTABLE.sub("", text.replace("\t", "    "))
+    """The text as the PDF can draw it: no control characters, □ for what has no glyph."""
+    text = _UNPRINTABLE.sub("", text.replace("\t", "    "))
+    glyphs = font_glyphs()
+    if all(ord(c) in glyphs for c in text):
+        return text
+    return "".join(
+        c if ord(c) in glyphs or c == "\n" else "" if ord(c) in _INVISIBLE else MISSING_GLYPH
+        for c in text
+    )
+
+
+def _texts(blocks: Iterable[Block]) -> Iterable[str]:
+    for block in blocks:
+        match block:
+            case Heading(_, text) | Paragraph(text, _):
+                yield text
+            case Facts(items):
+                yield from (part for item in items for part in item)
+            case Table(header, rows):
+                yield from header
+                yield from (cell for row in rows for cell in row)
+            case Quote(author, note, text):
+                yield from (author, note, text)
+
+
+def _after_front_matter(blocks: list[Block]) -> int:
+    """Where a remark about the whole report goes: after the title and its facts."""
+    for index, block in enumerate(blocks):
+        if isinstance(block, Facts):
+            return index + 1
+    return min(1, len(blocks))
 
 
 def _render(pdf: _ReportPdf, block: Block) -> None:
