@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot import answering
@@ -18,7 +18,7 @@ from bot.render import esc
 from bot.runtime import runtime
 from bot.services import teams
 from bot.services.teams import JoinOutcome
-from bot.turns import open_turn
+from bot.turns import Turn, open_turn
 from criteria.loader import DEFAULT_PACK_ID
 from storage.models import Role
 
@@ -43,6 +43,7 @@ HELP_TEXT = N_(
     "/pause — stop for now\n"
     "/newteam NAME — start a team (you become its manager)\n"
     "/invite [member|manager] [1d|7d|30d|never] [once|multi] — a new invite link (managers)\n"
+    "/invite revoke — withdraw every open invite link of your team (managers)\n"
     "/team — members and their progress; remove someone (managers)\n"
     "/teams — choose which of your teams you answer for\n"
     "/round — the current round; /round new NAME [YYYY-MM-DD], /round due YYYY-MM-DD "
@@ -57,6 +58,10 @@ JOIN_PROBLEMS = {
     JoinOutcome.USED_UP: N_("That invite link has been used up. Ask your manager for a new one."),
     JoinOutcome.REVOKED: N_("That invite link was withdrawn. Ask your manager for a new one."),
 }
+REMOVED_TEXT = N_(
+    "You were removed from <b>{team}</b>, so invite links from before that no longer let you "
+    "in. If you should be back, ask a manager for a new invite."
+)
 INVITE_USAGE = N_(
     "I don't know “{unknown}”. Try <code>/invite manager 7d once</code>: member or manager; "
     "1d, 7d, 30d or never; once or multi."
@@ -139,6 +144,9 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             return
         result = await teams.join_with_invite(turn.session, turn.person, token[:64])
         await turn.commit()
+        if result.outcome == JoinOutcome.REMOVED:
+            await message.reply_text(_(REMOVED_TEXT).format(team=esc(result.team.name)))
+            return
         if result.outcome in JOIN_PROBLEMS:
             await message.reply_text(_(JOIN_PROBLEMS[result.outcome]))
             return
@@ -213,7 +221,8 @@ async def new_team_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/invite: a fresh member invite link for the manager's current team."""
+    """/invite [options]: a fresh invite link for the manager's current team;
+    /invite revoke: withdraw all of its open links."""
     rt = runtime(context)
     message = update.effective_message
     async with open_turn(rt, update.effective_user) as turn:
@@ -227,6 +236,9 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                     "Ask your manager to send you one."
                 )
             )
+            return
+        if [arg.lower() for arg in context.args or []] == ["revoke"]:
+            await _revoke_invites(turn, message)
             return
         try:
             options = parse_invite_options(context.args or [])
@@ -249,6 +261,29 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                 "New {kind} for <b>{team}</b>:\n{link}\n\n"
                 "<i>Other kinds: /invite manager 7d once — member or manager; 1d, 7d, 30d or "
                 "never; once or multi.</i>"
-            ).format(kind=invite_description(options), team=esc(team.name), link=esc(link)),
+            ).format(kind=invite_description(options), team=esc(team.name), link=esc(link))
+            + "\n"
+            + _("<i>/invite revoke withdraws every open link.</i>"),
             reply_markup=share_keyboard(link, team.name),
         )
+
+
+async def _revoke_invites(turn: Turn, message: Message) -> None:
+    """Every link of the team that still works stops working; members stay members."""
+    team = turn.assessment.team
+    count = await teams.revoke_invites(turn.session, team.id)
+    await turn.commit()
+    if count == 0:
+        await message.reply_text(
+            _("<b>{team}</b> has no open invite links.").format(team=esc(team.name))
+        )
+        return
+    await message.reply_text(
+        ngettext(
+            "🚫 Withdrew {count} invite link of <b>{team}</b>. People already in the team stay; "
+            "/invite makes a new link.",
+            "🚫 Withdrew {count} invite links of <b>{team}</b>. People already in the team stay; "
+            "/invite makes a new link.",
+            count,
+        ).format(count=count, team=esc(team.name))
+    )

@@ -70,9 +70,10 @@ async def teams_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             await message.reply_text(_(answering.NO_TEAM_TEXT))
             return
         active = turn.assessment.team.id if turn.assessment else turn.person.active_team_id
-        await message.reply_text(
-            view.teams_text(mine, active), reply_markup=view.teams_keyboard(mine)
-        )
+    texts = view.teams_messages(mine, active)
+    for index, text in enumerate(texts):
+        last = index == len(texts) - 1
+        await message.reply_text(text, reply_markup=view.teams_keyboard(mine) if last else None)
 
 
 async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -104,7 +105,7 @@ async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             await context.bot.send_message(query.message.chat.id, text, reply_markup=keyboard)
             return
         if action == "rmy":
-            await membership.remove_member(turn.session, team_id, target_id)
+            await membership.remove_member(turn.session, team_id, target_id, turn.person.id)
             await turn.commit()
             log.info("person %s removed from team %s by %s", target_id, team_id, turn.person.id)
             await query.answer(_("Removed"))

@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.callbacks import TEAM_CANCEL_DATA, team_data
 from bot.domain.team_rules import Refusal
 from bot.i18n import N_, _, ngettext
-from bot.render import esc, progress_bar, split_message
+from bot.render import esc, preview, progress_bar, split_message
 from bot.services.membership import RosterEntry, TeamOfPerson
 from criteria.model import Pack
 from storage.models import Role
@@ -15,6 +15,8 @@ from storage.models import Role
 # Telegram shows about a hundred inline buttons at most; a bigger team is listed in full but
 # only its first members get buttons (two each).
 MAX_MEMBER_BUTTONS = 45
+MAX_TEAM_BUTTONS = 90  # /teams: one button per team
+TEAM_BUTTON_CHARS = 60
 
 # Marked only: shown with _() (or refusal_text) in the reader's language.
 REFUSALS = {
@@ -108,13 +110,18 @@ def confirm_removal(team_id: int, person_id: int, name: str, team_name: str) -> 
     return text, keyboard
 
 
-def teams_text(teams: list[TeamOfPerson], active_team_id: int | None) -> str:
+def teams_messages(teams: list[TeamOfPerson], active_team_id: int | None) -> list[str]:
+    """The person's teams, all of them, in as many messages as they take."""
     lines = [_("🧭 <b>Your teams</b> — tap one to answer for it.")]
     for item in teams:
         mark = "▶️" if item.team.id == active_team_id else "▫️"
         role = " · " + _("manager") if item.role == Role.MANAGER else ""
         lines.append(f"{mark} {esc(item.team.name)}{role}")
-    return "\n".join(lines)
+    if len(teams) > MAX_TEAM_BUTTONS:
+        lines.append(
+            _("<i>Buttons for the first {count} teams only.</i>").format(count=MAX_TEAM_BUTTONS)
+        )
+    return split_message(["\n".join(lines)])
 
 
 def teams_keyboard(teams: list[TeamOfPerson]) -> InlineKeyboardMarkup:
@@ -122,9 +129,10 @@ def teams_keyboard(teams: list[TeamOfPerson]) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    item.team.name[:60], callback_data=team_data("use", item.team.id)
+                    preview(item.team.name, TEAM_BUTTON_CHARS),
+                    callback_data=team_data("use", item.team.id),
                 )
             ]
-            for item in teams[:90]
+            for item in teams[:MAX_TEAM_BUTTONS]
         ]
     )

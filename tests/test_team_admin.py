@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.callbacks import team_data
-from storage.models import Invite, Membership, Person, Team
+from storage.models import Invite, Membership, Person, Team, TeamRemoval
 from storage.types import utcnow
 from tests.support.flows import (
     INVITE_LINK,
@@ -314,3 +314,79 @@ async def _other_team(db) -> int:
         session.add(team)
         await session.commit()
         return team.id
+
+
+async def remove(db, manager, someone) -> None:
+    """The manager removes `someone` with /team's confirmation button."""
+    team_id = await team_id_of(db)
+    (someone_id,) = await ids(db, someone)
+    await manager.command("/team")
+    roster = await manager.wait_for_message(contains="members")
+    await manager.press_data(roster, team_data("rmy", team_id, someone_id))
+    await manager.wait_for_edit(roster)
+    assert "was removed" in roster.text
+
+
+async def test_a_removed_person_needs_an_invite_made_after_the_removal(fake, bot, db):
+    maria, token = await start_team(fake)
+    await maria.command("/invite", "manager")
+    manager_link = await maria.wait_for_message(contains="New manager link")
+    manager_token = INVITE_LINK.search(manager_link.text).group(2)
+    sam, _ = await join(fake, "Sam", token)
+    team_id = await team_id_of(db)
+    (maria_id, sam_id) = await ids(db, maria, sam)
+    await remove(db, maria, sam)
+    async with db.sessions() as session:
+        (removal,) = (await session.execute(select(TeamRemoval))).scalars()
+    assert (removal.team_id, removal.person_id, removal.removed_by) == (team_id, sam_id, maria_id)
+
+    # The links Sam still has, even a manager link for many people, no longer let them in.
+    for old in (token, manager_token):
+        await sam.command("/start", old)
+        refusal = await sam.wait_for_message(contains="You were removed from")
+        assert "Front desk <North> & Co" in refusal.text
+        assert "ask a manager for a new invite" in refusal.text
+    assert sam_id not in await roles(db, team_id)
+    # Someone else can still use them.
+    await join(fake, "Lee", manager_token)
+
+    # A link made after the removal brings Sam back, as what it says, and lifts the removal.
+    await maria.command("/invite")
+    fresh = INVITE_LINK.search((await maria.wait_for_message(contains="New member")).text)
+    await sam.command("/start", fresh.group(2))
+    await sam.wait_for_message(contains="Welcome to")
+    assert (await roles(db, team_id))[sam_id] == "member"
+    async with db.sessions() as session:
+        assert not (await session.execute(select(TeamRemoval))).scalars().all()
+
+
+async def test_invite_revoke_withdraws_every_open_link_of_the_team(fake, bot, db):
+    maria, token = await start_team(fake)
+    sam, _ = await join(fake, "Sam", token)
+    await maria.command("/invite", "manager 7d once")
+    once = INVITE_LINK.search((await maria.wait_for_message(contains="New manager")).text)
+    assert "/invite revoke" in maria.last_message.text
+
+    await sam.command("/invite", "revoke")  # a member cannot
+    await sam.wait_for_message(contains="Only a team's managers")
+    await maria.command("/invite", "revoke")
+    done = await maria.wait_for_message(contains="Withdrew 2 invite links")
+    assert "Front desk <North> & Co" in done.text
+    newcomer = fake.person("Newcomer")
+    for withdrawn in (token, once.group(2)):
+        await newcomer.command("/start", withdrawn)
+        await newcomer.wait_for_message(contains="That invite link was withdrawn")
+    await sam.command("/start", token)  # people already in the team stay
+    await sam.wait_for_message(contains="already in")
+    await maria.command("/invite", "revoke")
+    await maria.wait_for_message(contains="has no open invite links")
+    async with db.sessions() as session:
+        invites = (await session.execute(select(Invite))).scalars().all()
+    assert len(invites) == 2 and all(invite.revoked_at is not None for invite in invites)
+
+    await maria.command("/invite")
+    fresh = INVITE_LINK.search((await maria.wait_for_message(contains="New member")).text)
+    await newcomer.command("/start", fresh.group(2))
+    await newcomer.wait_for_message(contains="Welcome to")
+    await maria.command("/help")
+    assert "/invite revoke" in (await maria.wait_for_message(contains="How this works")).text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from bot.domain.team_rules import (
     Refusal,
     RoundArgumentError,
     TeamFacts,
+    invite_admits_removed,
     may_invite,
     may_manage,
     may_promote,
@@ -82,3 +83,13 @@ def test_last_answer_is_offered_only_while_this_round_has_none():
     assert offer_previous_answer("skipped", previous_has_content=True)
     assert not offer_previous_answer("answered", previous_has_content=True)
     assert not offer_previous_answer(None, previous_has_content=False)
+
+
+def test_only_an_invite_a_person_made_after_a_removal_brings_the_removed_back():
+    removed_at = datetime(2030, 5, 10, 12, 0, tzinfo=UTC)
+    before, after = removed_at - timedelta(seconds=1), removed_at + timedelta(seconds=1)
+    assert invite_admits_removed(after, made_by_a_person=True, removed_at=removed_at)
+    assert not invite_admits_removed(before, made_by_a_person=True, removed_at=removed_at)
+    assert not invite_admits_removed(removed_at, made_by_a_person=True, removed_at=removed_at)
+    # The group's Join link is the bot's, open to everyone in the group: never.
+    assert not invite_admits_removed(after, made_by_a_person=False, removed_at=removed_at)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 # Only the marker (an identity function): texts stay English here and are translated where shown.
@@ -129,6 +129,18 @@ def parse_invite_options(args: list[str]) -> InviteOptions:
 def may_invite(actor_role: str | None) -> Refusal | None:
     """Managers invite; a member cannot invite at all, so no member can make a manager."""
     return may_manage(TeamFacts(actor_role=actor_role))
+
+
+def invite_admits_removed(
+    invite_created_at: datetime, made_by_a_person: bool, removed_at: datetime
+) -> bool:
+    """May this invite bring back someone a manager removed from its team?
+
+    Only an invite a person (a manager) made after the removal: the links that were around when
+    they were removed, and the group's standing link that the bot made for its Join button, are
+    what a removed person still has, so those no longer let them in.
+    """
+    return made_by_a_person and invite_created_at > removed_at
 
 
 # Rounds.

@@ -16,7 +16,7 @@ from sqlmodel import select
 from bot.domain.progress import PersonProgress, team_progress
 from bot.domain.team_rules import TeamFacts
 from criteria.model import Pack
-from storage.models import Membership, Person, Role, Team
+from storage.models import Membership, Person, Role, Team, TeamRemoval
 from storage.queries import display_name, team_members, team_statuses
 
 
@@ -66,12 +66,25 @@ async def teams_of(session: AsyncSession, person_id: int) -> list[TeamOfPerson]:
     return [TeamOfPerson(team, role, joined) for team, role, joined in rows.all()]
 
 
-async def remove_member(session: AsyncSession, team_id: int, person_id: int) -> bool:
-    """Take the person out of the team; their answers stay in the rounds' record."""
+async def remove_member(
+    session: AsyncSession, team_id: int, person_id: int, removed_by: int | None
+) -> bool:
+    """Take the person out of the team and remember that a manager did (so the invites they
+    still hold no longer bring them back); their answers stay in the rounds' record."""
     result = await session.execute(
         delete(Membership).where(Membership.team_id == team_id, Membership.person_id == person_id)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    # One removal per team and person: the latest one is what an invite is compared with.
+    await session.execute(
+        delete(TeamRemoval).where(
+            TeamRemoval.team_id == team_id, TeamRemoval.person_id == person_id
+        )
+    )
+    session.add(TeamRemoval(team_id=team_id, person_id=person_id, removed_by=removed_by))
+    await session.flush()
+    return True
 
 
 async def make_manager(session: AsyncSession, team_id: int, person_id: int) -> bool:

@@ -1,4 +1,10 @@
-"""Teams, memberships, invites and rounds."""
+"""Teams, memberships, invites and rounds.
+
+An invite made by a person (a manager's /invite, /newteam) has created_by set; the one the bot
+makes for a group's Join button has created_by NULL. That one never brings back someone a manager
+removed (bot.domain.team_rules.invite_admits_removed), since everyone in the group can tap it.
+An invite whose maker has since used /forget reads the same way: that errs on the safe side.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +18,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from bot.domain.team_rules import invite_admits_removed
 from criteria.model import Pack
-from storage.models import AssessmentRound, Invite, Membership, Person, Role, Team
+from storage.models import AssessmentRound, Invite, Membership, Person, Role, Team, TeamRemoval
 from storage.queries import current_round
 from storage.types import utcnow
 
 DEFAULT_INVITE_LIFETIME = timedelta(days=30)
+# The group's Join link is reused while it has at least this long left, so a link posted in the
+# group keeps working for a while after it was shown.
+STANDING_INVITE_MIN_LEFT = timedelta(days=7)
 TEAM_NAME_MAX = 100
 
 
@@ -28,6 +38,7 @@ class JoinOutcome(StrEnum):
     EXPIRED = "expired"
     USED_UP = "used_up"
     REVOKED = "revoked"
+    REMOVED = "removed"  # a manager removed them, and this invite is older than that
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,11 @@ async def join_with_invite(
     if existing is not None:
         person.active_team_id = team.id
         return JoinResult(JoinOutcome.ALREADY_MEMBER, team, existing.role)
+    removal = await removal_of(session, team.id, person.id)
+    if removal is not None and not invite_admits_removed(
+        invite.created_at, invite.created_by is not None, removal.removed_at
+    ):
+        return JoinResult(JoinOutcome.REMOVED, team)
     if invite.revoked_at is not None:
         return JoinResult(JoinOutcome.REVOKED, team)
     if invite.expires_at is not None and invite.expires_at <= now:
@@ -120,8 +136,67 @@ async def join_with_invite(
             session.add(Membership(team_id=team.id, person_id=person.id, role=invite.role))
     except IntegrityError:
         return JoinResult(JoinOutcome.ALREADY_MEMBER, team, invite.role)
+    if removal is not None:  # a manager let them back in with a new invite
+        await session.delete(removal)
     person.active_team_id = team.id
     return JoinResult(JoinOutcome.JOINED, team, invite.role)
+
+
+async def removal_of(session: AsyncSession, team_id: int, person_id: int) -> TeamRemoval | None:
+    """The record of a manager removing this person from this team, if one did."""
+    return (
+        await session.execute(
+            select(TeamRemoval).where(
+                TeamRemoval.team_id == team_id, TeamRemoval.person_id == person_id
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def standing_invite(
+    session: AsyncSession, team_id: int, now: datetime | None = None
+) -> Invite:
+    """The team's member link for group Join buttons: reused while it is open and has a while
+    left, else made anew (by the bot: created_by NULL, so it never admits a removed person)."""
+    now = now or utcnow()
+    reusable = (
+        (
+            await session.execute(
+                select(Invite)
+                .where(
+                    Invite.team_id == team_id,
+                    Invite.created_by.is_(None),
+                    Invite.role == Role.MEMBER,
+                    Invite.max_uses.is_(None),
+                    Invite.revoked_at.is_(None),
+                    Invite.expires_at > now + STANDING_INVITE_MIN_LEFT,
+                )
+                .order_by(Invite.expires_at.desc(), Invite.id.desc())
+                .limit(1)
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if reusable is not None:
+        return reusable
+    return await create_invite(session, team_id, None)
+
+
+async def revoke_invites(session: AsyncSession, team_id: int, now: datetime | None = None) -> int:
+    """Withdraw every invite of the team that could still be used; how many there were."""
+    now = now or utcnow()
+    result = await session.execute(
+        update(Invite)
+        .where(
+            Invite.team_id == team_id,
+            Invite.revoked_at.is_(None),
+            Invite.expires_at.is_(None) | (Invite.expires_at > now),
+            Invite.max_uses.is_(None) | (Invite.uses < Invite.max_uses),
+        )
+        .values(revoked_at=now)
+    )
+    return result.rowcount
 
 
 @dataclass(frozen=True)
