@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.domain.compare import anonymous_numbers, breakdown_visible
-from bot.domain.digest import build_heatmap
+from bot.domain.digest import Heatmap, build_heatmap
+from bot.domain.progress import Statuses
 from bot.group_turn import Need, open_group_turn, refused
 from bot.i18n import _, member_label
 from bot.render import esc
 from bot.runtime import runtime
 from bot.services.groups import round_ratings
+from criteria.model import Pack
 from storage.queries import display_name, team_members, team_statuses
 
 
@@ -47,15 +50,18 @@ async def heatmap_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             return
         members = await team_members(turn.session, turn.team.id)
         statuses = await team_statuses(turn.session, turn.round.id)
-        if turn.team.anonymous_compare:
-            numbers = anonymous_numbers((p.id for p, _ in members), f"{turn.round.id}:heatmap")
-            names = {person_id: member_label(n) for person_id, n in numbers.items()}
-        else:
-            names = {p.id: display_name(p) for p, _ in members}
-        heatmap = build_heatmap(turn.pack, [(p.id, names[p.id]) for p, _ in members], statuses)
+        heatmap = team_heatmap(
+            turn.pack,
+            [(p.id, display_name(p)) for p, _ in members],
+            statuses,
+            anonymous=turn.team.anonymous_compare,
+            salt=f"{turn.round.id}:heatmap",
+        )
         caption = _("{team}: share of each area answered, by member").format(
             team=esc(turn.team.name)
         )
+        if turn.team.anonymous_compare:
+            caption += " " + _("(anonymous: “Member 1”, “Member 2”… instead of names)")
     from bot.export.charts import heatmap_png  # matplotlib loads on the first chart, not at start
 
     note = ""
@@ -65,6 +71,21 @@ async def heatmap_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         heatmap_png, heatmap.people, heatmap.areas, heatmap.shares, note=note
     )
     await message.reply_photo(png, caption=caption)
+
+
+def team_heatmap(
+    pack: Pack,
+    members: list[tuple[int, str]],
+    statuses: Mapping[int, Statuses],
+    *,
+    anonymous: bool,
+    salt: str,
+) -> Heatmap:
+    """The heatmap as drawn: in an anonymous team its rows say "Member N", never a name."""
+    if anonymous:
+        numbers = anonymous_numbers((person_id for person_id, _name in members), salt)
+        members = [(person_id, member_label(numbers[person_id])) for person_id, _name in members]
+    return build_heatmap(pack, members, statuses)
 
 
 async def ratings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

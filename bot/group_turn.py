@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update, User
+from telegram import CallbackQuery, Update, User
 
 from bot import i18n
 from bot.i18n import N_, _
-from bot.render import esc
+from bot.render import esc, preview
 from bot.runtime import Runtime
 from bot.services.groups import link_of_chat, role_in_team
 from bot.services.people import ensure_person
+from bot.services.teams import removal_of
 from bot.turns import as_telegram_user
 from criteria.model import Pack
 from storage.models import AssessmentRound, GroupLink, Person, Role, Team
@@ -29,8 +30,10 @@ from storage.queries import current_round
 # Marked only: refusal() translates them into the group's language.
 NOT_LINKED = N_("This group is not linked to a team yet. A team manager can link it with /link.")
 NOT_MEMBER = N_("Only members of {team} can use this here. Send /join to join the team.")
+REMOVED = N_("A manager removed you from {team}, so you cannot use this here any more.")
 NOT_MANAGER = N_("Only a manager of {team} can do that.")
 NO_ROUND = N_("{team} has no open assessment round right now.")
+ALERT_LIMIT = 200  # characters Telegram shows in a button's alert (answerCallbackQuery text)
 
 
 class Need(Enum):
@@ -48,13 +51,14 @@ class GroupTurn:
     role: str | None  # the person's role in the linked team; None when not a member
     round: AssessmentRound | None
     pack: Pack | None
+    removed: bool = False  # not a member because a manager removed them
 
     def refusal(self, need: Need = Need.MEMBER, needs_round: bool = False) -> str | None:
         """Why this person may not do this here (plain text), or None when they may."""
         if self.link is None or self.team is None:
             return _(NOT_LINKED)
         if self.role is None:
-            return _(NOT_MEMBER).format(team=self.team.name)
+            return _(REMOVED if self.removed else NOT_MEMBER).format(team=self.team.name)
         if need is Need.MANAGER and self.role != Role.MANAGER:
             return _(NOT_MANAGER).format(team=self.team.name)
         if needs_round and self.round is None:
@@ -70,16 +74,19 @@ async def open_group_turn(rt: Runtime, user: User, chat_id: int):
         await session.flush()
         link = await link_of_chat(session, chat_id)
         team = role = round_ = pack = None
+        removed = False
         if link is not None:
             team = await session.get(Team, link.team_id)
             role = await role_in_team(session, link.team_id, person.id)
+            if role is None:
+                removed = await removal_of(session, link.team_id, person.id) is not None
             round_ = await current_round(session, link.team_id)
         # The whole team reads the group, so it speaks the team's default language (or English).
         language = i18n.supported_language(team.language if team else None)
         i18n.set_language(language)
         if round_ is not None:
             pack = rt.packs.get(round_.pack_id).translated(language or i18n.SOURCE_LANGUAGE)
-        yield GroupTurn(session, person, chat_id, link, team, role, round_, pack)
+        yield GroupTurn(session, person, chat_id, link, team, role, round_, pack, removed)
         await session.commit()
 
 
@@ -88,9 +95,24 @@ async def refused(turn: GroupTurn, update: Update, need: Need, needs_round: bool
     reason = turn.refusal(need, needs_round)
     if reason is None:
         return False
+    await tell(update, reason)
+    return True
+
+
+def alert_text(text: str) -> str:
+    """What fits in an alert: a team name and a long translation could pass Telegram's limit."""
+    return preview(text, ALERT_LIMIT)
+
+
+async def alert(query: CallbackQuery, text: str) -> None:
+    """Answer a button with an alert, cut to what Telegram shows."""
+    await query.answer(alert_text(text), show_alert=True)
+
+
+async def tell(update: Update, text: str) -> None:
+    """Plain text to the person: an alert on a button, else a reply in the group."""
     if update.callback_query is not None:
-        await update.callback_query.answer(reason, show_alert=True)
+        await alert(update.callback_query, text)
     else:
         # Refusals are plain text (button alerts show no HTML); the team name is user input.
-        await update.effective_message.reply_text(esc(reason))
-    return True
+        await update.effective_message.reply_text(esc(text))

@@ -29,10 +29,10 @@ from bot.callbacks import (
     GROUP_LINK_PATTERN,
     group_link_data,
 )
-from bot.group_turn import GroupTurn, Need, open_group_turn, refused
+from bot.group_turn import GroupTurn, Need, alert, open_group_turn, refused, tell
 from bot.i18n import N_, _, ngettext
 from bot.onboarding import invite_link
-from bot.render import esc, progress_bar
+from bot.render import esc, preview, progress_bar
 from bot.runtime import runtime
 from bot.services import groups, teams
 from storage.models import Team
@@ -44,6 +44,11 @@ GROUPS = filters.ChatType.GROUPS
 PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
 THRESHOLD_RANGE = range(2, 101)  # one answer alone would always be its author's
+LINK_CHOICES = 20  # team buttons under /link; /link NAME finds the others
+TEAM_BUTTON_CHARS = 60
+JOIN_REMOVED = N_(
+    "A manager removed you from {team}. If you should be back, ask a manager for a new invite."
+)
 
 # The group command menu; descriptions are translated per language by group_commands().
 GROUP_COMMANDS = [
@@ -136,27 +141,52 @@ def _join_keyboard() -> InlineKeyboardMarkup:
 
 
 async def link_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/link: link the group to the sender's team; a choice when they manage several."""
+    """/link [part of a name]: link the group to the sender's team; a choice when they manage
+    several (the first few as buttons, the name finds any of them)."""
     message = update.effective_message
+    wanted = " ".join(context.args or []).strip()
     async with open_group_turn(runtime(context), update.effective_user, message.chat_id) as turn:
-        candidates = await groups.managed_teams(turn.session, turn.person.id)
-        problem = _link_problem(turn, candidates)
+        managed = await groups.managed_teams(turn.session, turn.person.id)
+        problem = _link_problem(turn, managed)
         if problem:
             await message.reply_text(esc(problem))
             return
+        candidates = [t for t in managed if wanted.casefold() in t.name.casefold()]
+        if not candidates:
+            await message.reply_text(
+                _("You manage no team whose name contains “{text}”.").format(text=esc(wanted))
+            )
+            return
         if len(candidates) > 1:
             await message.reply_text(
-                _("Which team is this group for?"),
-                reply_markup=InlineKeyboardMarkup(
-                    [
-                        [InlineKeyboardButton(team.name, callback_data=group_link_data(team.id))]
-                        for team in candidates[:20]
-                    ]
-                ),
+                _link_choice_text(len(candidates)), reply_markup=_link_keyboard(candidates)
             )
             return
         text = await _link(turn, candidates[0], message.chat.title or "")
     await message.reply_text(text, reply_markup=_join_keyboard())
+
+
+def _link_choice_text(count: int) -> str:
+    text = _("Which team is this group for?")
+    if count > LINK_CHOICES:
+        text += "\n" + _(
+            "Here are {shown} of the {count} teams that match. To find another, send /link "
+            "with part of its name: <code>/link Front desk</code>"
+        ).format(shown=LINK_CHOICES, count=count)
+    return text
+
+
+def _link_keyboard(candidates: list[Team]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    preview(team.name, TEAM_BUTTON_CHARS), callback_data=group_link_data(team.id)
+                )
+            ]
+            for team in candidates[:LINK_CHOICES]
+        ]
+    )
 
 
 async def link_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -172,7 +202,7 @@ async def link_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if problem is None and team is None:
             problem = _("You do not manage that team.")
         if problem:
-            await query.answer(problem, show_alert=True)
+            await alert(query, problem)
             return
         text = await _link(turn, team, query.message.chat.title or "")
     await query.answer()
@@ -232,20 +262,26 @@ async def join_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def _offer_join(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
-    """A button opening the private chat with an invite: Telegram lets a bot write to a person
-    only after they started it, so joining has to happen there."""
+    """The team's standing invite, opened in the private chat: Telegram lets a bot write to a
+    person only after they started it, so joining has to happen there.
+
+    The Join button opens that chat at once (answerCallbackQuery with a t.me/bot?start= link, which
+    only the presser sees); /join answers with a message holding the link. Every press reuses the
+    same link, which the bot made, so it never brings back someone a manager removed.
+    """
     rt = runtime(context)
     query = update.callback_query
     async with open_group_turn(rt, update.effective_user, chat_id) as turn:
         if turn.team is None:
-            await _tell(update, turn.refusal())
+            await tell(update, turn.refusal())
+            return
+        if turn.removed:
+            await tell(update, _(JOIN_REMOVED).format(team=turn.team.name))
             return
         if turn.role is not None:
             open_chat = f"https://t.me/{rt.bot_username}"
             if query is not None:
-                await query.answer(
-                    _("You are already in {team}.").format(team=turn.team.name), show_alert=True
-                )
+                await alert(query, _("You are already in {team}.").format(team=turn.team.name))
                 return
             await update.effective_message.reply_text(
                 _("You are already in <b>{team}</b>.").format(team=esc(turn.team.name)),
@@ -254,36 +290,22 @@ async def _offer_join(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_i
                 ),
             )
             return
-        invite = await teams.create_invite(turn.session, turn.team.id, turn.person.id)
+        invite = await teams.standing_invite(turn.session, turn.team.id)
         await turn.session.commit()
         team_name = turn.team.name
+    link = invite_link(rt.bot_username, invite.token)
     if query is not None:
-        await query.answer()
-    await context.bot.send_message(
-        chat_id,
+        await query.answer(url=link)
+        return
+    await update.effective_message.reply_text(
         _(
             "🙋 To join <b>{team}</b>, tap the button: it opens a private chat with me "
             "where the questions are asked."
         ).format(team=esc(team_name)),
         reply_markup=InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        _("Join {team}").format(team=team_name[:40]),
-                        url=invite_link(rt.bot_username, invite.token),
-                    )
-                ]
-            ]
+            [[InlineKeyboardButton(_("Join {team}").format(team=team_name[:40]), url=link)]]
         ),
     )
-
-
-async def _tell(update: Update, text: str) -> None:
-    """Plain text to the person: an alert on a button, else a reply."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=True)
-    else:
-        await update.effective_message.reply_text(esc(text))
 
 
 # --- progress and settings -----------------------------------------------------------------------

@@ -13,12 +13,13 @@ import re
 import pytest
 from sqlmodel import select
 
-from bot.callbacks import compare_data, consensus_close_data, group_link_data
+from bot.callbacks import compare_data, consensus_close_data, group_link_data, team_data
 from bot.compare import compare_text
 from bot.domain.compare import LEVEL_IDS, MemberAnswer, compare_question
+from bot.group_charts import team_heatmap
 from bot.render import esc
 from criteria.model import MATURITY_LEVELS
-from storage.models import Consensus, ConsensusVote, GroupLink, Team
+from storage.models import Consensus, ConsensusVote, GroupLink, Invite, Person, Team
 from tests.support.flows import INVITE_LINK, PACK, QUESTIONS, answer_current, join, start_team
 from tests.support.telegram_html import parse_html
 
@@ -70,6 +71,18 @@ def alerts_of(person) -> int:
     return sum(1 for a in person.callback_answers if a.show_alert)
 
 
+async def join_url(fake, person, message) -> str:
+    """Press Join on `message`: the link the bot answers with (Telegram opens it for the
+    presser alone: the private chat with the invite payload)."""
+    before = len(person.callback_answers)
+    await person.press(message, "🙋 Join")
+    answer = await fake.wait_until(
+        lambda: person.callback_answers[before] if len(person.callback_answers) > before else None
+    )
+    assert answer.url, answer
+    return answer.url
+
+
 async def stored(db, model, *conditions):
     async with db.sessions() as session:
         return list((await session.execute(select(model).where(*conditions))).scalars())
@@ -115,14 +128,20 @@ async def test_added_to_group_introduces_itself_links_and_lets_people_join(fake,
     links = await stored(db, GroupLink, GroupLink.chat_id == group.chat_id)
     assert len(links) == 1
 
-    # Nina is not in the team: refused, pointed to /join; the Join button posts an invite.
+    # Nina is not in the team: refused, pointed to /join. The Join button opens her private
+    # chat with the team's standing invite; every press (and /join) reuses that one link.
     await nina.command("/compare", chat=group)
     await group.wait_for_message(contains=f"Only members of {TEAM_NAME}")
-    await nina.press(intro, "🙋 Join")
-    offer = await group.wait_for_message(contains="To join")
-    url = offer.find_button(f"Join {TEAM_NAME}")["url"]
+    messages_before = len(group.messages)
+    url = await join_url(fake, nina, intro)
     match = INVITE_LINK.fullmatch(url)
     assert match and match.group(1) == fake.bot_username
+    assert await join_url(fake, nina, linked) == url
+    await nina.command("/join", chat=group)
+    offer = await group.wait_for_message(contains="To join")
+    assert offer.find_button(f"Join {TEAM_NAME}")["url"] == url
+    assert len(group.messages) == messages_before + 1  # the answer to /join; presses post nothing
+    assert len(await stored(db, Invite)) == 2  # /newteam's and the group's standing one
     await nina.command("/start", match.group(2))
     await nina.wait_for_message(contains="Welcome to")
     await nina.command("/progress", chat=group, mention_bot=True)  # /progress@BotName
@@ -382,6 +401,9 @@ async def test_heatmap_and_ratings_are_png_photos(fake, bot, anonymous):
         await sam.command(command, chat=group)
         picture = await group.wait_for_message(predicate=lambda m: m.photo is not None)
         assert caption in picture.text
+        if command == "/heatmap":
+            assert ("instead of names" in picture.text) == anonymous
+            assert "Sam" not in picture.text and "Maria" not in picture.text
         assert picture.photo.data.startswith(PNG_MAGIC)
         assert picture.photo.width >= 400 and picture.photo.height >= 200
     if anonymous:
@@ -437,3 +459,90 @@ def test_a_comparison_always_fits_one_message(members):
     assert "Person <0> & co" in parsed.text
     if members == 150:
         assert "more (the export has every answer)" in parsed.text
+
+
+async def person_id(db, someone) -> int:
+    async with db.sessions() as session:
+        return (
+            await session.execute(
+                select(Person.id).where(Person.telegram_user_id == someone.user_id)
+            )
+        ).scalar_one()
+
+
+async def remove_from_team(fake, db, manager, someone) -> None:
+    """The manager removes `someone` with the confirmation button of /team."""
+    (link,) = await stored(db, GroupLink)
+    await manager.command("/team")
+    roster = await manager.wait_for_message(contains="members")
+    await manager.press_data(roster, team_data("rmy", link.team_id, await person_id(db, someone)))
+    await manager.wait_for_edit(roster)
+    assert "was removed" in roster.text
+
+
+async def test_a_removed_person_is_refused_in_the_group_and_its_join_link_does_not_bring_them_back(
+    fake, bot, db
+):
+    manager, token, (sam,) = await team_with_members(fake, "Sam")
+    group = await linked_group(fake, manager)
+    linked = next(m for m in group.messages if "now linked" in m.text)
+    await remove_from_team(fake, db, manager, sam)
+
+    await sam.command("/compare", chat=group)
+    refusal = await group.wait_for_message(contains="A manager removed you from")
+    assert TEAM_NAME in refusal.text
+    before = alerts_of(sam)
+    await sam.press(linked, "🙋 Join")
+    assert "ask a manager for a new invite" in await alert_for(fake, sam, before)
+    assert not any(answer.url for answer in sam.callback_answers)
+
+    # Someone new presses Join after the removal: the group's standing link is made now, and
+    # still does not let Sam back in (everyone in the group can tap it); neither does the old one.
+    olga = fake.person("Olga")
+    standing = INVITE_LINK.fullmatch(await join_url(fake, olga, linked)).group(2)
+    for old in (standing, token):
+        await sam.command("/start", old)
+        told = await sam.wait_for_message(contains="You were removed from")
+        assert TEAM_NAME in told.text and "ask a manager for a new invite" in told.text
+    await olga.command("/start", standing)
+    await olga.wait_for_message(contains="Welcome to")
+    await sam.command("/progress", chat=group)
+    await group.wait_for_message(contains="A manager removed you from")
+    assert len(await stored(db, Invite)) == 2
+
+
+async def test_a_higher_anonymity_threshold_hides_answers_until_it_is_reached(fake, bot):
+    manager, _token, (sam, ana, lee) = await team_with_members(fake, "Sam", "Ana", "Lee")
+    await answer_first(manager, "Manager's view", 1, manager=True)
+    await answer_first(sam, "Sam's view", 1)
+    await answer_first(ana, "Ana's view", 2)
+    group = await linked_group(fake, manager)
+    await manager.command("/anonymous", "on", chat=group)
+    await group.wait_for_message(contains="anonymous")
+    await manager.command("/anonymous", "threshold 4", chat=group)
+    setting = await group.wait_for_message(contains="anonymous")
+    assert "at least 4 people" in setting.text
+
+    await sam.command("/compare", chat=group)
+    hidden = await group.wait_for_message(contains=QUESTIONS[0].text)
+    assert "show once at least 4 people have answered (3 so far)" in hidden.text
+    assert "view" not in hidden.text
+
+    await answer_first(lee, "Lee's view", 1)
+    await sam.command("/compare", chat=group)
+    shown = await group.wait_for_message(contains=QUESTIONS[0].text)
+    for number in (1, 2, 3, 4):
+        assert f"Member {number} ·" in shown.text
+    assert "Lee's view" in shown.text and "Sam ·" not in shown.text
+
+
+def test_an_anonymous_heatmap_is_drawn_with_member_numbers_not_names():
+    members = [(1, "Maria"), (2, "Sam <x> & co"), (3, "Ana")]
+    statuses = {1: {QUESTIONS[0].id: "answered"}, 3: {QUESTIONS[1].id: "not_my_area"}}
+    named = team_heatmap(PACK, members, statuses, anonymous=False, salt="7:heatmap")
+    assert sorted(named.people) == sorted(name for _, name in members)
+    anonymous = team_heatmap(PACK, members, statuses, anonymous=True, salt="7:heatmap")
+    assert sorted(anonymous.people) == ["Member 1", "Member 2", "Member 3"]
+    assert anonymous.shares == named.shares  # the same rows, least complete first
+    drawn = " ".join(anonymous.people + anonymous.areas)
+    assert not any(name in drawn for name in ("Maria", "Sam", "Ana"))
