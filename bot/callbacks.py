@@ -64,6 +64,8 @@ GROUP_JOIN_DATA = "gj"  # post the join link for the group's team
 GROUP_JOIN_PATTERN = re.compile(r"^gj$")
 COMPARE_PATTERN = re.compile(r"^gc:(?P<round>\d{1,12}):(?P<index>\d{1,4})$")  # show question
 CONSENSUS_CLOSE_PATTERN = re.compile(r"^gs:(?P<consensus>\d{1,12})$")  # close a vote
+# A secret vote by buttons (anonymous teams): the level is an index into the maturity levels.
+CONSENSUS_VOTE_PATTERN = re.compile(r"^gv:(?P<consensus>\d{1,12}):(?P<level>\d)$")
 
 
 def group_link_data(team_id: int) -> str:
@@ -76,6 +78,10 @@ def compare_data(round_id: int, question_index: int) -> str:
 
 def consensus_close_data(consensus_id: int) -> str:
     return f"gs:{consensus_id}"
+
+
+def consensus_vote_data(consensus_id: int, level_index: int) -> str:
+    return f"gv:{consensus_id}:{level_index}"
 
 
 # Team admin and privacy buttons (bot/team_admin.py, bot/privacy.py). The presser's membership

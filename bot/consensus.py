@@ -1,10 +1,17 @@
 """/consensus in a team's group: the team agrees, area by area, on its maturity level, then on
 its strengths and opportunities for improvement; the result is part of the round's record.
 
-A manager opens a native Telegram poll (non-anonymous, so each vote arrives as poll_answer and
-only team members' votes are counted). Closing it (the Close button, or the poll closing by
-itself) records the level most members chose. The bot then asks two questions; replies to them
-reach the bot even with privacy mode on, and are added to the Consensus row.
+A manager opens a vote. In a team that compares by name it is a native Telegram poll
+(non-anonymous, so each vote arrives as poll_answer and only team members' votes are counted).
+In an anonymous team (team.anonymous_compare) a non-anonymous poll would show everyone's choice
+to the group, and an anonymous one would count anyone in the group, so the vote is a row of
+buttons instead: each press is recorded for that member, answered with a notice only the presser
+sees, and the group sees only how many voted (and the split per level once at least the team's
+anonymity threshold voted). Either way only people in the team when the vote closes count.
+
+Closing it (the Close button, or the poll closing by itself) records the level most members
+chose. The bot then asks two questions; replies to them reach the bot even with privacy mode on,
+and are added to the Consensus row.
 """
 
 from __future__ import annotations
@@ -16,7 +23,15 @@ import logging
 from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputPollOption,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -29,10 +44,16 @@ from telegram.ext import (
 )
 
 from bot import i18n
-from bot.callbacks import CONSENSUS_CLOSE_PATTERN, consensus_close_data
-from bot.domain.compare import LEVEL_IDS, agreed_level
-from bot.group_turn import GroupTurn, Need, open_group_turn, refused
-from bot.i18n import _, maturity_label
+from bot.callbacks import (
+    CONSENSUS_CLOSE_PATTERN,
+    CONSENSUS_VOTE_PATTERN,
+    consensus_close_data,
+    consensus_vote_data,
+)
+from bot.domain.compare import LEVEL_IDS, add_note, agreed_level, breakdown_visible
+from bot.group_turn import GroupTurn, Need, alert, alert_text, open_group_turn, refused
+from bot.i18n import _, maturity_label, ngettext
+from bot.i18n import number as written_number
 from bot.render import esc, preview, split_message
 from bot.runtime import runtime
 from bot.services import groups
@@ -44,7 +65,6 @@ log = logging.getLogger(__name__)
 
 GROUPS = filters.ChatType.GROUPS
 POLL_QUESTION_MAX = 300
-REPLY_MAX_CHARS = 1000
 NOTE_MAX_CHARS = 8000  # strengths or improvements of one area, all replies together
 STRENGTHS, IMPROVEMENTS = "strengths", "improvements"
 UNKNOWN_POLL_RETRIES, UNKNOWN_POLL_PAUSE = 10, 0.2  # seconds
@@ -53,6 +73,7 @@ UNKNOWN_POLL_RETRIES, UNKNOWN_POLL_PAUSE = 10, 0.2  # seconds
 def register(app: Application, group: int) -> None:
     app.add_handler(CommandHandler("consensus", consensus_command, filters=GROUPS), group)
     app.add_handler(CallbackQueryHandler(close_button, pattern=CONSENSUS_CLOSE_PATTERN), group)
+    app.add_handler(CallbackQueryHandler(vote_button, pattern=CONSENSUS_VOTE_PATTERN), group)
     app.add_handler(PollAnswerHandler(vote_received), group)
     app.add_handler(PollHandler(poll_changed), group)
     app.add_handler(
@@ -93,52 +114,149 @@ async def consensus_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 async def _open_vote(turn: GroupTurn, bot: Bot, area: Area) -> None:
+    row = await groups.consensus_of_area(turn.session, turn.round.id, area.id)
+    await turn.session.commit()  # the buttons need the row's id
+    if turn.team.anonymous_compare:
+        message = await bot.send_message(
+            turn.chat_id, _secret_vote_text(area, 0), reply_markup=_secret_vote_keyboard(row.id)
+        )
+        poll_id = groups.button_vote_id(message.message_id)
+    else:
+        message = await _send_poll(turn, bot, area, row.id)
+        poll_id = message.poll.id
+    await groups.start_poll(turn.session, row, turn.chat_id, poll_id, message.message_id)
+    await turn.session.commit()
+
+
+async def _send_poll(turn: GroupTurn, bot: Bot, area: Area, consensus_id: int) -> Message:
+    """A native poll; names show, as they do in this team's comparisons."""
     question = _("{area}: which maturity level has our team reached?").format(area=area.title)
     if len(question) > POLL_QUESTION_MAX:
         question = _("{area}: our maturity level?").format(
             area=preview(area.title, POLL_QUESTION_MAX - 40)
         )
-    row = await groups.consensus_of_area(turn.session, turn.round.id, area.id)
-    await turn.session.commit()  # the Close button needs the row's id
-    poll_message = await bot.send_poll(
+    # The application's default parse mode (HTML) applies to poll questions and options too.
+    return await bot.send_poll(
         turn.chat_id,
-        question,
-        [maturity_label(level) for level in LEVEL_IDS],
+        esc(question),
+        [InputPollOption(esc(maturity_label(level))) for level in LEVEL_IDS],
         is_anonymous=False,  # each vote arrives as poll_answer, so only members' votes count
-        reply_markup=InlineKeyboardMarkup(
+        reply_markup=InlineKeyboardMarkup([[_close_button(consensus_id)]]),
+    )
+
+
+def _close_button(consensus_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        _("🛑 Close the vote"), callback_data=consensus_close_data(consensus_id)
+    )
+
+
+def _secret_vote_text(area: Area, votes: int) -> str:
+    return "\n\n".join(
+        [
+            _("🗳 <b>{area}</b>: which maturity level has our team reached?").format(
+                area=esc(preview(area.title, POLL_QUESTION_MAX))
+            ),
+            _(
+                "🕶 This vote is secret: tap a level. Only you see what you chose; the group sees "
+                "how many voted."
+            ),
+            ngettext("{count} vote so far.", "{count} votes so far.", votes).format(count=votes),
+        ]
+    )
+
+
+def _secret_vote_keyboard(consensus_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
             [
-                [
-                    InlineKeyboardButton(
-                        _("🛑 Close the vote"), callback_data=consensus_close_data(row.id)
-                    )
-                ]
+                InlineKeyboardButton(
+                    maturity_label(level), callback_data=consensus_vote_data(consensus_id, index)
+                )
             ]
-        ),
+            for index, level in enumerate(LEVEL_IDS)
+        ]
+        + [[_close_button(consensus_id)]]
     )
-    await groups.start_poll(
-        turn.session, row, turn.chat_id, poll_message.poll.id, poll_message.message_id
+
+
+async def _vote_row(turn: GroupTurn, query, consensus_id: int) -> Consensus | None:
+    """The open vote this button belongs to, or None after telling the presser why not."""
+    row = await turn.session.get(Consensus, consensus_id)
+    if row is None or row.round_id != turn.round.id or row.chat_id != turn.chat_id:
+        await alert(query, _("This vote is not this group's."))
+        return None
+    # A button of an earlier vote on the same area (opened again since) is as stale as a closed one.
+    if not groups.poll_is_open(row) or row.poll_message_id != query.message.message_id:
+        await alert(query, _("This vote is already closed."))
+        return None
+    return row
+
+
+async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A secret vote by button: recorded for the member, shown to the group only as a count."""
+    query = update.callback_query
+    match = CONSENSUS_VOTE_PATTERN.match(query.data)
+    level_index = int(match["level"])
+    async with open_group_turn(runtime(context), update.effective_user, query.message.chat.id) as (
+        turn
+    ):
+        if await refused(turn, update, Need.MEMBER, needs_round=True):
+            return
+        row = await _vote_row(turn, query, int(match["consensus"]))
+        if row is None:
+            return
+        if not groups.is_button_vote(row) or level_index >= len(LEVEL_IDS):
+            await alert(query, _("This button is no longer valid."))
+            return
+        before = len(await groups.votes_of(turn.session, row.id))
+        await groups.record_vote(turn.session, row.id, turn.person.id, LEVEL_IDS[level_index])
+        votes = len(await groups.votes_of(turn.session, row.id))
+        await turn.session.commit()
+        area = turn.pack.area(row.area_id)
+    await query.answer(
+        alert_text(
+            _(
+                "Your vote: {level}. Only you see this; you can change it until the vote closes."
+            ).format(level=maturity_label(LEVEL_IDS[level_index]))
+        )
     )
-    await turn.session.commit()
+    if votes != before:
+        await _edit_quietly(query, _secret_vote_text(area, votes), _secret_vote_keyboard(row.id))
+
+
+async def _edit_quietly(query, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as error:  # already says this (two presses at once), or too old to edit
+        log.debug("could not edit the vote: %s", error)
 
 
 async def close_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A manager closes the vote: the poll stops and the level most members chose is recorded."""
+    """A manager closes the vote: it stops and the level most members chose is recorded."""
     query = update.callback_query
     consensus_id = int(CONSENSUS_CLOSE_PATTERN.match(query.data)["consensus"])
     chat_id = query.message.chat.id
     async with open_group_turn(runtime(context), update.effective_user, chat_id) as turn:
         if await refused(turn, update, Need.MANAGER, needs_round=True):
             return
-        row = await turn.session.get(Consensus, consensus_id)
-        if row is None or row.round_id != turn.round.id or row.chat_id != chat_id:
-            await query.answer(_("This vote is not this group's."), show_alert=True)
-            return
-        if not groups.poll_is_open(row):
-            await query.answer(_("This vote is already closed."), show_alert=True)
+        row = await _vote_row(turn, query, consensus_id)
+        if row is None:
             return
         await query.answer()
-        await context.bot.stop_poll(chat_id, row.poll_message_id)
-        await _record_result(turn.session, context.bot, row, turn.pack)
+        if groups.is_button_vote(row):
+            votes = len(await groups.votes_of(turn.session, row.id))
+            await _edit_quietly(query, _closed_vote_text(turn.pack.area(row.area_id), votes), None)
+        else:
+            await context.bot.stop_poll(chat_id, row.poll_message_id)
+        await _record_result(turn.session, context.bot, row, turn.pack, turn.team)
+
+
+def _closed_vote_text(area: Area, votes: int) -> str:
+    return _("🗳 <b>{area}</b>: the vote is closed ({votes}).").format(
+        area=esc(preview(area.title, POLL_QUESTION_MAX)),
+        votes=ngettext("{count} vote", "{count} votes", votes).format(count=votes),
+    )
 
 
 async def poll_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -157,7 +275,7 @@ async def poll_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         language = i18n.resolve_language(None, team.language if team else None, None)
         i18n.set_language(language)
         pack = rt.packs.get(round_.pack_id).translated(language)
-        await _record_result(session, context.bot, row, pack)
+        await _record_result(session, context.bot, row, pack, team)
 
 
 async def vote_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -195,7 +313,9 @@ async def _poll_row(session: AsyncSession, poll_id: str) -> Consensus | None:
     return await groups.consensus_by_poll(session, poll_id)
 
 
-async def _record_result(session: AsyncSession, bot: Bot, row: Consensus, pack: Pack) -> None:
+async def _record_result(
+    session: AsyncSession, bot: Bot, row: Consensus, pack: Pack, team: Team
+) -> None:
     """Record the agreed level once (a Close press and a closed-poll update may race), then ask
     for strengths and opportunities for improvement."""
     agreed, counts = agreed_level(await groups.votes_of(session, row.id))
@@ -227,7 +347,7 @@ async def _record_result(session: AsyncSession, bot: Bot, row: Consensus, pack: 
             ),
         )
         return
-    votes = ", ".join(f"{esc(maturity_label(level))} {n}" for level, n in counts.items() if n)
+    votes = _votes_line(counts, team)
     strengths = await bot.send_message(
         row.chat_id,
         _("✅ Agreed for <b>{area}</b>: <b>{level}</b> ({votes}).").format(
@@ -253,6 +373,15 @@ async def _record_result(session: AsyncSession, bot: Bot, row: Consensus, pack: 
     await session.commit()
 
 
+def _votes_line(counts: dict[str, int], team: Team) -> str:
+    """The votes per level; in an anonymous team only how many voted, until enough did that the
+    split gives nobody away."""
+    total = sum(counts.values())
+    if not breakdown_visible(total, team.anonymous_compare, team.anonymity_threshold):
+        return ngettext("{count} vote", "{count} votes", total).format(count=total)
+    return ", ".join(f"{esc(maturity_label(level))} {n}" for level, n in counts.items() if n)
+
+
 async def reply_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A reply to the strengths or improvements question: added to what the team agreed."""
     message = update.effective_message
@@ -268,13 +397,15 @@ async def reply_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             return  # the group was linked to another team since: that question is gone
         if await refused(turn, update, Need.MEMBER):
             return
-        note = message.text.strip()[:REPLY_MAX_CHARS]
-        current = getattr(row, field)
-        combined = f"{current}\n{note}" if current else note
-        if len(combined) > NOTE_MAX_CHARS:
-            await message.reply_text(_("That is all this area can hold; the manager can edit it."))
+        added = add_note(getattr(row, field), message.text, NOTE_MAX_CHARS)
+        if not added.kept:
+            await message.reply_text(
+                _(
+                    "This area's notes are full ({limit} characters), so your reply was not added."
+                ).format(limit=written_number(NOTE_MAX_CHARS))
+            )
             return
-        setattr(row, field, combined)
+        setattr(row, field, added.text)
         row.updated_at = utcnow()
         await turn.session.commit()
         area_title = turn.pack.area(row.area_id).title if turn.pack else row.area_id
@@ -282,7 +413,17 @@ async def reply_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         noted = _("📝 Noted as a strength for <b>{area}</b>.")
     else:
         noted = _("📝 Noted as an opportunity for improvement for <b>{area}</b>.")
-    await message.reply_text(noted.format(area=esc(area_title)))
+    text = noted.format(area=esc(area_title))
+    if added.dropped:
+        text += "\n" + _(
+            "✂️ Only the first {kept} of your {total} characters fit: this area's notes are full "
+            "({limit} characters). The rest was not saved."
+        ).format(
+            kept=written_number(added.kept),
+            total=written_number(added.kept + added.dropped),
+            limit=written_number(NOTE_MAX_CHARS),
+        )
+    await message.reply_text(text)
 
 
 def _summary_blocks(turn: GroupTurn, rows: dict[str, Consensus]) -> list[str]:

@@ -8,6 +8,8 @@ from bot.domain.compare import (
     RATINGS_APART,
     Disagreement,
     MemberAnswer,
+    NoteAdded,
+    add_note,
     agreed_level,
     anonymous_numbers,
     breakdown_visible,
@@ -100,3 +102,14 @@ def test_agreed_level_is_the_most_voted_and_a_tie_goes_to_the_lower_level():
     assert level == EARLY
     assert counts == {REACTING: 0, EARLY: 1, ALIGNED: 0, INTEGRATED: 1}
     assert agreed_level([])[0] is None
+
+
+def test_a_note_is_added_whole_while_there_is_room_and_what_does_not_fit_is_counted():
+    first = add_note("", "  We listen  ", limit=20)
+    assert first == NoteAdded("We listen", kept=9, dropped=0)
+    second = add_note(first.text, "We follow up & act", limit=20)
+    assert second.text == "We listen\nWe follow "  # 9 + newline + 10 characters
+    assert (second.kept, second.dropped) == (10, 8)
+    full = add_note(second.text, "More", limit=20)
+    assert full == NoteAdded(second.text, kept=0, dropped=4)
+    assert add_note("", "x" * 5000, limit=8000) == NoteAdded("x" * 5000, 5000, 0)

@@ -133,3 +133,24 @@ def agreed_level(votes: Iterable[str]) -> tuple[str | None, dict[str, int]]:
         return None, counts
     best = max(counts.values())
     return next(level for level in LEVEL_IDS if counts[level] == best), counts
+
+
+@dataclass(frozen=True)
+class NoteAdded:
+    """A reply added to what the team noted for an area, as far as the area's limit allows."""
+
+    text: str  # the notes with (the part that fit of) the reply on a line of its own
+    kept: int  # characters of the reply that fit
+    dropped: int  # characters of the reply that did not fit; the person is told
+
+
+def add_note(current: str, reply: str, limit: int) -> NoteAdded:
+    """Add the whole reply while the area has room; whatever is past the limit is counted in
+    `dropped`, never cut silently."""
+    reply = reply.strip()
+    separator = "\n" if current else ""
+    room = max(0, limit - len(current) - len(separator))
+    kept = reply[:room]
+    if not kept:
+        return NoteAdded(current, 0, len(reply))
+    return NoteAdded(f"{current}{separator}{kept}", len(kept), len(reply) - len(kept))

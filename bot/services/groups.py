@@ -10,8 +10,21 @@ from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from storage.models import Answer, Consensus, ConsensusVote, GroupLink, Membership, Role, Team
+from storage.models import (
+    Answer,
+    AssessmentRound,
+    Consensus,
+    ConsensusVote,
+    GroupLink,
+    Membership,
+    Role,
+    Team,
+)
 from storage.types import utcnow
+
+# A secret vote by buttons (anonymous teams) has no Telegram poll: its poll_id names the message
+# that carries the buttons instead. Telegram's poll ids are digits only, so the two never meet.
+BUTTON_VOTE_PREFIX = "buttons:"
 
 
 async def link_of_chat(session: AsyncSession, chat_id: int) -> GroupLink | None:
@@ -138,6 +151,14 @@ def poll_is_open(row: Consensus) -> bool:
     return row.poll_id is not None and row.agreed_rating is None
 
 
+def button_vote_id(message_id: int) -> str:
+    return f"{BUTTON_VOTE_PREFIX}{message_id}"
+
+
+def is_button_vote(row: Consensus) -> bool:
+    return (row.poll_id or "").startswith(BUTTON_VOTE_PREFIX)
+
+
 async def consensus_by_poll(session: AsyncSession, poll_id: str) -> Consensus | None:
     return (
         await session.execute(select(Consensus).where(Consensus.poll_id == poll_id))
@@ -159,8 +180,18 @@ async def record_vote(
 
 
 async def votes_of(session: AsyncSession, consensus_id: int) -> list[str]:
+    """The votes of people who are in the team now (one statement): a vote cast by someone
+    removed (or gone) before the vote closes does not count."""
     rows = await session.execute(
-        select(ConsensusVote.rating).where(ConsensusVote.consensus_id == consensus_id)
+        select(ConsensusVote.rating)
+        .join(Consensus, Consensus.id == ConsensusVote.consensus_id)
+        .join(AssessmentRound, AssessmentRound.id == Consensus.round_id)
+        .join(
+            Membership,
+            (Membership.team_id == AssessmentRound.team_id)
+            & (Membership.person_id == ConsensusVote.person_id),
+        )
+        .where(ConsensusVote.consensus_id == consensus_id)
     )
     return list(rows.scalars())
 
