@@ -16,7 +16,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot import i18n
 from bot.callbacks import PRIVACY_PATTERN, privacy_data
 from bot.i18n import N_, _, ngettext
-from bot.render import esc
+from bot.render import esc, split_message
 from bot.runtime import runtime
 from bot.services import privacy
 from bot.services.membership import person_by_telegram_id
@@ -28,9 +28,10 @@ PRIVATE = filters.ChatType.PRIVATE
 NOTHING_STORED_TEXT = N_("I store nothing about you.")
 FORGET_WARNING = N_(
     "🗑 <b>Delete everything about you?</b>\n"
-    "Your profile, team memberships, every answer in every round with its history, and the log "
-    "of messages sent to you. Teams only you are in are deleted too. This cannot be undone — "
-    "/mydata first if you want a copy."
+    "Your profile, team memberships, every answer in every round with its history, your votes in "
+    "consensus polls, and the log of messages sent to you. Invites you made and groups you "
+    "linked stay with their teams, without your name. Teams only you are in are deleted too. "
+    "This cannot be undone — /mydata first if you want a copy."
 )
 
 
@@ -52,7 +53,8 @@ async def my_data_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         data = await privacy.person_data(session, person)
     data["exported_at"] = utcnow().isoformat()
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()
-    await message.reply_text(_summary(data))
+    for part in split_message(["\n".join(_summary(data))]):
+        await message.reply_text(part)
     await context.bot.send_document(
         message.chat_id,
         InputFile(document, filename=f"my-data-{utcnow():%Y-%m-%d}.json"),
@@ -60,28 +62,39 @@ async def my_data_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     )
 
 
-def _summary(data: dict) -> str:
+def _summary(data: dict) -> list[str]:
+    """The summary's lines (one person may be in many teams: split_message cuts them up)."""
     answers = data["answers"]
     rounds = {(a["team"], a["round"]) for a in answers}
     revisions = sum(len(a["history"]) for a in answers)
-    teams = ", ".join(esc(m["team"]) for m in data["memberships"]) or _("none")
-    return "\n".join(
-        [
-            _("📦 <b>Your data</b>"),
-            _("Teams: {teams}").format(teams=teams),
-            _("Answers: {answers} {rounds}, {revisions}").format(
-                answers=len(answers),
-                rounds=ngettext("in {count} round", "in {count} rounds", len(rounds)).format(
-                    count=len(rounds)
-                ),
-                revisions=ngettext(
-                    "with {count} earlier version", "with {count} earlier versions", revisions
-                ).format(count=revisions),
+    lines = [_("📦 <b>Your data</b>")]
+    lines += _listed(_("Teams:"), [m["team"] for m in data["memberships"]])
+    lines += [
+        _("Answers: {answers} {rounds}, {revisions}").format(
+            answers=len(answers),
+            rounds=ngettext("in {count} round", "in {count} rounds", len(rounds)).format(
+                count=len(rounds)
             ),
-            _("Messages sent to you by schedule: {count}").format(count=len(data["deliveries"])),
-            _("The file below holds all of it. /forget deletes it."),
-        ]
-    )
+            revisions=ngettext(
+                "with {count} earlier version", "with {count} earlier versions", revisions
+            ).format(count=revisions),
+        ),
+        _("Messages sent to you by schedule: {count}").format(count=len(data["deliveries"])),
+        _("Votes in consensus polls: {count}").format(count=len(data["consensus_votes"])),
+        _("Groups you linked to a team: {count}").format(count=len(data["groups_linked"])),
+    ]
+    if data["removed_from_teams"]:
+        removed = [r["team"] for r in data["removed_from_teams"]]
+        lines += _listed(_("Teams a manager removed you from:"), removed)
+    lines.append(_("The file below holds all of it. /forget deletes it."))
+    return lines
+
+
+def _listed(heading: str, names: list[str]) -> list[str]:
+    """A heading and one line per name (a person may be in many teams with long names)."""
+    if not names:
+        return [f"{heading} " + _("none")]
+    return [heading] + [f"• {esc(name)}" for name in names]
 
 
 async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -95,7 +108,8 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         i18n.set_language(i18n.language_for(person))
         blocked = await privacy.teams_to_hand_over(session, person.id)
     if blocked:
-        await message.reply_text(_hand_over_text(blocked))
+        for part in _hand_over_texts(blocked):
+            await message.reply_text(part)
         return
     keyboard = InlineKeyboardMarkup(
         [
@@ -113,12 +127,23 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await message.reply_text(_(FORGET_WARNING), reply_markup=keyboard)
 
 
-def _hand_over_text(teams: list[privacy.TeamToHandOver]) -> str:
-    names = ", ".join(f"<b>{esc(team.name)}</b>" for team in teams)
-    return _(
-        "You are the only manager of {teams}, and others are still in it. Hand over first: "
-        "in /team, tap “⭐ Make manager” for someone else, then send /forget again."
-    ).format(teams=names)
+def _hand_over_texts(teams: list[privacy.TeamToHandOver]) -> list[str]:
+    """Which teams need another manager first, in as many messages as the list takes."""
+    lines = [
+        ngettext(
+            "You are the only manager of this team, and others are still in it:",
+            "You are the only manager of these teams, and others are still in them:",
+            len(teams),
+        )
+    ]
+    lines += [f"• <b>{esc(team.name)}</b>" for team in teams]  # a name is 100 characters at most
+    lines.append(
+        _(
+            "Hand over first: in /team, tap “⭐ Make manager” for someone else, then send /forget "
+            "again."
+        )
+    )
+    return split_message(["\n".join(lines)])
 
 
 async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -141,7 +166,8 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         blocked = await privacy.teams_to_hand_over(session, person.id)
         if blocked:
             await query.answer(_("Hand over your team first"), show_alert=True)
-            await context.bot.send_message(query.message.chat.id, _hand_over_text(blocked))
+            for part in _hand_over_texts(blocked):
+                await context.bot.send_message(query.message.chat.id, part)
             return
         await privacy.forget_person(session, person)
         await session.commit()

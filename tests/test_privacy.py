@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import json
 
-from sqlmodel import func, select
+from sqlmodel import SQLModel, func, select
 
-from bot.callbacks import privacy_data
+from bot.callbacks import privacy_data, team_data
+from criteria.model import MATURITY_LEVELS
 from storage.models import (
     Answer,
     AnswerRevision,
+    ConsensusVote,
     Conversation,
     Delivery,
+    GroupLink,
+    Invite,
     Membership,
     Person,
     Team,
+    TeamRemoval,
 )
-from tests.support.flows import QUESTIONS, answer_current, join, start_team
+from tests.support.flows import PACK, QUESTIONS, answer_current, join, start_team
 
 
 async def person_row(db, someone) -> Person | None:
@@ -162,3 +167,95 @@ async def test_a_forged_forget_button_deletes_nothing(fake, bot, db):
     assert any(a.show_alert and "not yours" in (a.text or "") for a in sam.callback_answers)
     assert await person_row(db, maria) is not None
     assert await person_row(db, sam) is not None
+
+
+def person_columns() -> list[tuple[str, str]]:
+    """(table, column) of every column that refers to a person, read from the schema itself, so
+    a table added later is checked too."""
+    return sorted(
+        (table.name, column.name)
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        for key in column.foreign_keys
+        if key.column.table.name == "person"
+    )
+
+
+async def rows_referring_to(db, person_id: int) -> dict[tuple[str, str], int]:
+    async with db.sessions() as session:
+        found = {}
+        for table_name, column_name in person_columns():
+            table = SQLModel.metadata.tables[table_name]
+            found[table_name, column_name] = (
+                await session.execute(
+                    select(func.count()).select_from(table).where(table.c[column_name] == person_id)
+                )
+            ).scalar_one()
+        return found
+
+
+async def test_mydata_and_forget_cover_every_table_that_refers_to_a_person(fake, bot, db):
+    maria, token = await start_team(fake)
+    sam, _ = await join(fake, "Sam", token)
+    ana, _ = await join(fake, "Ana", token)
+    await answer_current(sam, "Sam's answer")
+    sam_row, ana_row = await person_row(db, sam), await person_row(db, ana)
+    sam_id, ana_id, team_id = sam_row.id, ana_row.id, sam_row.active_team_id
+    await maria.command("/team")
+    roster = await maria.wait_for_message(contains="members")
+    await maria.press_data(roster, team_data("mgr", team_id, sam_id))
+    await maria.wait_for_message(contains="is now a manager")
+    group = fake.group("Front desk chat", members=[maria, sam, ana])
+    await group.add_bot(by=maria)
+    await group.wait_for_message(contains="Hello")
+    # Sam, now a manager: links the group, opens a vote and votes, invites, removes Ana.
+    await sam.command("/link", chat=group)
+    await group.wait_for_message(contains="now linked")
+    await sam.command("/consensus", "1", chat=group)
+    poll = await group.wait_for_message(predicate=lambda m: m.poll is not None)
+    await sam.answer_poll(poll, [2])  # handled before Sam's next private update (same user)
+    await sam.command("/invite")
+    await sam.wait_for_message(contains="New member link")
+    await sam.command("/team")
+    sams_roster = await sam.wait_for_message(contains="members")
+    await sam.press_data(sams_roster, team_data("rmy", team_id, ana_id))
+    await sam.wait_for_edit(sams_roster)
+    referring = await rows_referring_to(db, sam_id)
+    touched = {place for place, rows in referring.items() if rows}
+    assert touched == set(person_columns()) - {("team_removal", "person_id")}
+
+    await sam.command("/mydata")
+    summary = await sam.wait_for_message(contains="Your data")
+    assert "Votes in consensus polls: 1" in summary.text
+    assert "Groups you linked to a team: 1" in summary.text
+    document = await sam.wait_for_message(lambda m: m.document is not None)
+    data = json.loads(fake.file_bytes(document.document.file_id))
+    (vote,) = data["consensus_votes"]
+    assert vote["team"] == "Front desk <North> & Co" and vote["rating"] == MATURITY_LEVELS[2].id
+    assert vote["area_id"] == PACK.areas()[0].id and vote["round"] == "Round 1"
+    (link,) = data["groups_linked"]
+    assert link["chat_id"] == group.chat_id and link["title"] == "Front desk chat"
+    (made,) = data["removals_made"]
+    assert made["team"] == "Front desk <North> & Co" and "person_id" not in made
+    assert data["removed_from_teams"] == []
+    assert len(data["invites_created"]) == 1
+
+    await ana.command("/mydata")
+    ana_summary = await ana.wait_for_message(contains="Your data")
+    assert "Teams a manager removed you from:\n• Front desk <North> & Co" in ana_summary.text
+    ana_document = await ana.wait_for_message(lambda m: m.document is not None)
+    ana_data = json.loads(fake.file_bytes(ana_document.document.file_id))
+    assert [r["team"] for r in ana_data["removed_from_teams"]] == ["Front desk <North> & Co"]
+
+    # Forgetting leaves nothing that points at them: their own rows go, the team's keep
+    # existing without their name (the invite, the group's link, the removal they made).
+    for someone, someone_id in ((sam, sam_id), (ana, ana_id)):
+        await someone.command("/forget")
+        question = await someone.wait_for_message(contains="Delete everything about you?")
+        await someone.press(question, "🗑 Yes, delete everything")
+        await someone.wait_for_edit(question)
+        assert not any((await rows_referring_to(db, someone_id)).values())
+    assert await count(db, Invite) == 2
+    assert await count(db, GroupLink, GroupLink.linked_by.is_(None)) == 1
+    assert await count(db, TeamRemoval) == 0  # Ana's removal went with Ana
+    assert await count(db, ConsensusVote) == 0

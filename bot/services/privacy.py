@@ -1,10 +1,12 @@
 """A person's own data: everything stored about them, and deleting all of it.
 
 The export and the deletion walk the same tables, so what /mydata shows is what /forget removes:
-the person row, memberships, answers with their revisions and source messages, the conversation,
-and the delivery log entries addressed to their chat. Deleting the person row removes the rest
-through ON DELETE CASCADE (memberships, answers -> revisions and messages, conversation); invites
-they created and groups they linked keep existing with the creator set to NULL.
+every table that refers to a person. The person row, memberships, answers with their revisions
+and source messages, the conversation, their votes in consensus polls, their removals from teams,
+and the delivery log entries addressed to their chat go; deleting the person row removes them
+through ON DELETE CASCADE. What belongs to a team and not to them stays, with their name taken
+off (ON DELETE SET NULL): invites they created, groups they linked, removals they made.
+What a team agreed in consensus (strengths, improvements) is the team's, stored without authors.
 """
 
 from __future__ import annotations
@@ -23,13 +25,17 @@ from storage.models import (
     AnswerMessage,
     AnswerRevision,
     AssessmentRound,
+    Consensus,
+    ConsensusVote,
     Conversation,
     Delivery,
+    GroupLink,
     Invite,
     Membership,
     Person,
     Role,
     Team,
+    TeamRemoval,
 )
 
 
@@ -45,16 +51,22 @@ def _plain(row: SQLModel, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
     return values
 
 
+async def _with_team_name(
+    session: AsyncSession, model: type[SQLModel], condition: Any
+) -> list[tuple[Any, str]]:
+    """(row, its team's name) of a table that has a team_id, oldest first (one statement)."""
+    rows = await session.execute(
+        select(model, Team.name)
+        .join(Team, Team.id == model.team_id)
+        .where(condition)
+        .order_by(model.id)
+    )
+    return rows.all()
+
+
 async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
-    """Everything stored about the person, as one JSON-ready document (seven statements)."""
-    memberships = (
-        await session.execute(
-            select(Membership, Team.name)
-            .join(Team, Team.id == Membership.team_id)
-            .where(Membership.person_id == person.id)
-            .order_by(Membership.id)
-        )
-    ).all()
+    """Everything stored about the person, as one JSON-ready document (eleven statements)."""
+    memberships = await _with_team_name(session, Membership, Membership.person_id == person.id)
     answer_rows = (
         await session.execute(
             select(Answer, AssessmentRound.name, Team.name)
@@ -92,6 +104,19 @@ async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
             select(Invite).where(Invite.created_by == person.id).order_by(Invite.id)
         )
     ).scalars()
+    votes = (
+        await session.execute(
+            select(ConsensusVote, Consensus.area_id, AssessmentRound.name, Team.name)
+            .join(Consensus, Consensus.id == ConsensusVote.consensus_id)
+            .join(AssessmentRound, AssessmentRound.id == Consensus.round_id)
+            .join(Team, Team.id == AssessmentRound.team_id)
+            .where(ConsensusVote.person_id == person.id)
+            .order_by(ConsensusVote.id)
+        )
+    ).all()
+    links = await _with_team_name(session, GroupLink, GroupLink.linked_by == person.id)
+    removed_from = await _with_team_name(session, TeamRemoval, TeamRemoval.person_id == person.id)
+    removals_made = await _with_team_name(session, TeamRemoval, TeamRemoval.removed_by == person.id)
 
     history: dict[int, list[dict]] = {}
     for revision in revisions:
@@ -119,6 +144,27 @@ async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
         "deliveries": [_plain(delivery) for delivery in deliveries],
         # Invite tokens are left out: a link that still works is not personal data to pass on.
         "invites_created": [_plain(invite, ("token", "created_by")) for invite in invites],
+        "consensus_votes": [
+            {
+                "team": team_name,
+                "round": round_name,
+                "area_id": area_id,
+                **_plain(vote, ("person_id",)),
+            }
+            for vote, area_id, round_name, team_name in votes
+        ],
+        "groups_linked": [
+            {"team": team_name, **_plain(link, ("linked_by",))} for link, team_name in links
+        ],
+        "removed_from_teams": [
+            {"team": team_name, **_plain(removal, ("person_id", "removed_by"))}
+            for removal, team_name in removed_from
+        ],
+        # Whom they removed is the other person's data: only the team and when.
+        "removals_made": [
+            {"team": team_name, **_plain(removal, ("person_id", "removed_by"))}
+            for removal, team_name in removals_made
+        ],
     }
 
 
