@@ -1,10 +1,17 @@
-"""Alembic environment: runs migrations over the async engine for SQLite and PostgreSQL."""
+"""Alembic environment: runs migrations over the async engine for SQLite and PostgreSQL.
+
+Several instances starting at once all migrate at start. On PostgreSQL they queue on an advisory
+lock held for the migration's transaction: the first brings the schema to head, the others then
+find it there and do nothing (without it, two would create the same tables and one would fail
+with a unique violation in pg_type). SQLite needs no lock: its writers queue anyway.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -13,6 +20,8 @@ from storage.db import create_engine
 
 config = context.config
 target_metadata = SQLModel.metadata
+# Any constant shared by every instance of this bot: "baldrige" in ASCII, as a bigint.
+MIGRATION_LOCK_KEY = 0x62616C6472696765
 
 
 def _configure(connection: Connection | None = None, **kwargs) -> None:
@@ -32,6 +41,9 @@ def run_migrations_offline() -> None:
 
 
 def _run_sync(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Released by the commit at the end, when the schema is at head for everyone.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
