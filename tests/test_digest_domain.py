@@ -149,3 +149,11 @@ class TestReminderDecision:
         assert plan_reminder(PACK, blocked, NOW, 2) == NoReminder.UNREACHABLE
         capped = self.member(reminders_this_week=2)
         assert plan_reminder(PACK, capped, NOW, 2) == NoReminder.WEEKLY_CAP
+
+    def test_the_strictest_cap_of_a_persons_teams_wins(self):
+        # One reminder this week already (from any team); this team allows 3, another only 1.
+        in_a_strict_team = self.member(reminders_this_week=1, weekly_cap=1)
+        assert plan_reminder(PACK, in_a_strict_team, NOW, 3) == NoReminder.WEEKLY_CAP
+        in_a_lenient_team = self.member(reminders_this_week=1, weekly_cap=5)
+        assert isinstance(plan_reminder(PACK, in_a_lenient_team, NOW, 3), ReminderPlan)
+        assert plan_reminder(PACK, in_a_lenient_team, NOW, 1) == NoReminder.WEEKLY_CAP

@@ -1,9 +1,10 @@
 """Who gets a reminder, and what it says: pure decisions over plain data.
 
 A member is reminded when they still have questions left in the current round, are not away, can
-be reached (they have not blocked the bot) and have not had the team's weekly number of reminders
-yet. Whether this period's reminder already went out is the delivery log's business, not this
-module's: the log's unique key decides that at the moment of sending.
+be reached (they have not blocked the bot) and have not had their weekly number of reminders yet,
+counted over all their teams against the strictest cap among those teams. Whether this period's
+reminder already went out is the delivery log's business, not this module's: the log's unique
+key decides that at the moment of sending.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class MemberState:
     statuses: Statuses
     paused_until: datetime | None = None
     unreachable_since: datetime | None = None
-    reminders_this_week: int = 0
+    reminders_this_week: int = 0  # from any of their teams
+    weekly_cap: int | None = None  # the strictest cap among their teams (None: this team's)
     current_question_id: str | None = None  # where their conversation stands in this round
     # What decides the language the reminder is written in (with the team's default).
     chosen_language: str | None = None  # their /language choice
@@ -61,7 +63,10 @@ class ReminderPlan:
 def plan_reminder(
     pack: Pack, member: MemberState, now: datetime, weekly_cap: int
 ) -> ReminderPlan | NoReminder:
-    """The reminder to send this member now, or the reason there is none."""
+    """The reminder to send this member now, or the reason there is none.
+
+    `weekly_cap` is the sending team's; the member's own (stricter) one wins.
+    """
     remaining = remaining_questions(pack, member.statuses)
     if not remaining:
         return NoReminder.FINISHED
@@ -69,6 +74,8 @@ def plan_reminder(
         return NoReminder.UNREACHABLE
     if member.paused_until is not None and member.paused_until > now:
         return NoReminder.AWAY
+    if member.weekly_cap is not None:
+        weekly_cap = min(weekly_cap, member.weekly_cap)
     if member.reminders_this_week >= weekly_cap:
         return NoReminder.WEEKLY_CAP
     counts: dict[str, int] = {}

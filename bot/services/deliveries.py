@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from storage.models import Delivery
+from storage.models import Delivery, Membership, Person
 from storage.types import utcnow
 
 RUN_RECIPIENT = 0  # the recipient of a run record: no chat, the run itself
@@ -142,18 +142,34 @@ async def finish(
 async def reminders_this_week(
     session: AsyncSession, team_id: int, week_prefix: str, except_period: str
 ) -> dict[int, int]:
-    """Chat id -> reminders this team sent (or is sending) them this week, besides one period."""
+    """Chat id -> reminders this team's members had this week from any of their teams.
+
+    Counted per person across teams, so someone in three teams is not nagged three times as
+    often; sent and in-flight ones count, failed ones do not, and neither does this team's run
+    of `except_period` (the one deciding now, which may be a resumption).
+    """
+    members = (
+        select(Person.telegram_user_id)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.team_id == team_id)
+    )
+    any_team_this_week = "t%:" + _escape_like(week_prefix) + "%"
     rows = await session.execute(
         select(Delivery.recipient_chat_id, func.count())
         .where(
             Delivery.kind == DeliveryKind.REMINDER,
-            Delivery.period.startswith(team_period(team_id, week_prefix), autoescape=True),
+            Delivery.recipient_chat_id.in_(members),
+            Delivery.period.like(any_team_this_week, escape="\\"),
             Delivery.period != team_period(team_id, except_period),
             Delivery.status != DeliveryStatus.FAILED,
         )
         .group_by(Delivery.recipient_chat_id)
     )
     return dict(rows.all())
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # Runs.
