@@ -5,6 +5,11 @@ The pace comes from PTB's AIORateLimiter (30 messages/s overall, with its own re
 speed; a 429 that outlives the limiter's retries is waited out here, so a flood storm slows a run
 down but loses nothing. A 403 (the person blocked the bot) marks them unreachable and moves on.
 See bot/services/deliveries.py for the log's states and what a crash leaves behind.
+
+Nothing is sent in the team's quiet hours: a run stops claiming sends when they begin
+(`Run.send_until`), and a send still waiting out a 429 then gives its claim back. What is left
+is counted as deferred, the run stays incomplete in the log, and bot/jobs.py resumes it when the
+quiet hours end.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
+from bot.domain.schedule import SendingWindow
 from bot.services import deliveries
 from bot.services.deliveries import DeliveryStatus, LoggedDelivery, RunStart
 from bot.services.people import mark_unreachable
@@ -59,11 +65,12 @@ class BroadcastReport:
     unreachable: int = 0
     retried_after_429: int = 0  # 429s that outlived the rate limiter and were waited out here
     interrupted: int = 0  # not finished for a reason other than Telegram's answer: resume later
+    deferred: int = 0  # not sent because quiet hours began: sent when they end
     failures: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
-        return self.interrupted == 0
+        return self.interrupted == 0 and self.deferred == 0
 
 
 @dataclass
@@ -72,11 +79,18 @@ class RunOutcome:
 
     team_id: int
     period: str
-    start: RunStart | None  # None: no such team
+    start: RunStart | None  # None: no such team, or deferred before it started
     report: BroadcastReport = field(default_factory=BroadcastReport)
     skipped: dict[str, int] = field(default_factory=dict)
+    # Quiet hours kept the run from starting or finishing: when they end, it is to go on.
+    deferred_until: datetime | None = None
 
     def summary(self) -> str:
+        if self.start is None and self.deferred_until is not None:
+            return (
+                f"team {self.team_id} {self.period}: quiet hours until "
+                f"{self.deferred_until:%Y-%m-%d %H:%M} UTC, nothing sent"
+            )
         if self.start is None:
             return f"team {self.team_id}: no such team"
         if self.start == RunStart.DONE:
@@ -85,8 +99,33 @@ class RunOutcome:
         return (
             f"team {self.team_id} {self.period} ({self.start}): {report.sent} sent, "
             f"{report.already_logged} already in the log, {report.failed} failed, "
-            f"{report.retried_after_429} waits after 429, {report.interrupted} interrupted; "
-            f"not sent: {self.skipped or 'none'}"
+            f"{report.retried_after_429} waits after 429, {report.interrupted} interrupted, "
+            f"{report.deferred} deferred by quiet hours; not sent: {self.skipped or 'none'}"
+        )
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """A run to do (a team's period) and at what time; the scheduler, the sweep or an operator
+    asks, the runners (run_reminders, run_digest) do it."""
+
+    team_id: int
+    period: str
+    now: datetime  # the run's time: its slot, or an operator's --now
+    claimed_before: datetime  # pending claims older than this were abandoned by a dead process
+    real_clock: Callable[[], datetime] = utcnow  # how time passes during the run (run_clock)
+
+    def held_back(self, window: SendingWindow) -> RunOutcome | None:
+        """If quiet hours keep this run from starting now, its outcome: deferred until they end."""
+        if window.is_open(self.now):
+            return None
+        return RunOutcome(self.team_id, self.period, None, deferred_until=window.opens)
+
+    def run(self, kind: str, logged: dict[int, LoggedDelivery], window: SendingWindow) -> Run:
+        """The broadcast of this run: one kind of message, sent until quiet hours begin."""
+        clock = run_clock(self.now, self.real_clock)
+        return Run(
+            kind, self.team_id, self.period, logged, self.claimed_before, window.closes, clock
         )
 
 
@@ -99,6 +138,26 @@ class Run:
     period: str
     logged: dict[int, LoggedDelivery]  # what the log held when the run read it
     claimed_before: datetime  # pending claims older than this were abandoned by a dead process
+    send_until: datetime | None = None  # when quiet hours begin: nothing new is sent from then
+    clock: Callable[[], datetime] = utcnow  # the run's time (see run_clock)
+
+    def may_send(self, wait: timedelta = timedelta(0)) -> bool:
+        """Whether a send started now, after `wait`, is still before quiet hours."""
+        return self.send_until is None or self.clock() + wait < self.send_until
+
+
+class QuietHoursBegan(Exception):
+    """A send waiting out a 429 would go out in quiet hours: it is given back, for later."""
+
+
+def run_clock(now: datetime, real: Callable[[], datetime] = utcnow) -> Callable[[], datetime]:
+    """A run's clock: `now` when the run starts, moving on as `real` does.
+
+    A run is told what time it is (`now`: its slot, or an operator's --now); how far it got
+    towards quiet hours is that plus the time it has taken.
+    """
+    started = real()
+    return lambda: now + (real() - started)
 
 
 async def broadcast(
@@ -143,6 +202,9 @@ async def _deliver(
     if known is not None and not known.may_retake(run.claimed_before):
         report.already_logged += 1
         return
+    if not run.may_send():
+        report.deferred += 1
+        return
     async with sessions() as session:
         delivery_id = await deliveries.claim(
             session, run.kind, item.chat_id, run.team_id, run.period, known, run.claimed_before
@@ -151,7 +213,14 @@ async def _deliver(
         report.already_logged += 1
         return
     # A cancellation (the bot stopping) leaves the claim pending on purpose: sent after restart.
-    status, detail = await _send_all(bot, item, report)
+    try:
+        # Only a fresh claim is given back: a retaken one ('resending') is never taken again.
+        status, detail = await _send_all(bot, item, report, run if known is None else None)
+    except QuietHoursBegan:
+        async with sessions() as session:
+            await deliveries.release(session, delivery_id)
+        report.deferred += 1
+        return
     async with sessions() as session:
         await deliveries.finish(session, delivery_id, status, detail)
         if status == DeliveryStatus.FAILED and detail == BLOCKED and item.person_chat:
@@ -160,15 +229,20 @@ async def _deliver(
 
 
 async def _send_all(
-    bot: Bot, item: Outgoing, report: BroadcastReport
+    bot: Bot, item: Outgoing, report: BroadcastReport, stoppable: Run | None
 ) -> tuple[DeliveryStatus, str | None]:
+    """Send every part; `stoppable`: the run whose quiet hours may stop this before it starts."""
     chat_id = item.chat_id
     interval = PART_INTERVAL_PRIVATE if item.person_chat else PART_INTERVAL_GROUP
     try:
         for number, part in enumerate(item.parts):
             if number:
                 await asyncio.sleep(interval)
-            chat_id = await _send_part(bot, part, chat_id, report)
+            # Once a part went out, the rest follow: half a digest tonight and half tomorrow
+            # would be worse than a few seconds into quiet hours.
+            chat_id = await _send_part(bot, part, chat_id, report, None if number else stoppable)
+    except QuietHoursBegan:
+        raise
     except Forbidden as error:
         log.info("chat %s refused a message: %s", item.chat_id, error)
         report.failed += 1
@@ -186,8 +260,13 @@ async def _send_all(
     return DeliveryStatus.SENT, None
 
 
-async def _send_part(bot: Bot, part: Part, chat_id: int, report: BroadcastReport) -> int:
-    """Send one API call, waiting out 429s and brief network trouble; returns the chat id used."""
+async def _send_part(
+    bot: Bot, part: Part, chat_id: int, report: BroadcastReport, stoppable: Run | None
+) -> int:
+    """Send one API call, waiting out 429s and brief network trouble; returns the chat id used.
+
+    Raises QuietHoursBegan when waiting out a 429 would end in `stoppable`'s quiet hours.
+    """
     network_failures = 0
     retry_rounds = 0
     while True:
@@ -199,7 +278,10 @@ async def _send_part(bot: Bot, part: Part, chat_id: int, report: BroadcastReport
             report.retried_after_429 += 1
             if retry_rounds > RETRY_AFTER_ROUNDS:
                 raise
-            await asyncio.sleep(retry_after_seconds(error) + 0.1)
+            wait = retry_after_seconds(error) + 0.1
+            if stoppable is not None and not stoppable.may_send(timedelta(seconds=wait)):
+                raise QuietHoursBegan from error
+            await asyncio.sleep(wait)
         except ChatMigrated as error:
             # A group became a supergroup: same chat, new id.
             chat_id = error.new_chat_id

@@ -4,7 +4,8 @@ python -m bot run-job reminders|digest --team ID [--now ISO]
     Run a team's reminders or digest now, for the period `now` falls in (reminders: that
     local day, e.g. 2026-W48-tue; digests: that ISO week). It goes through the delivery log
     like a scheduled run, so whatever the log already has is not sent again, and it is safe
-    to run while the bot is running.
+    to run while the bot is running. Quiet hours hold here too: inside them nothing is sent
+    (exit status 1), and a run reaching them stops; run it again after they end.
 python -m bot jobs
     List each team's next scheduled runs, in the team's time and in UTC.
 """
@@ -67,6 +68,7 @@ async def run_job_now(
 ) -> int:
     # Imported here so `--help` and bad arguments answer without loading the bot.
     from bot.app import build_application
+    from bot.broadcast import RunRequest
     from bot.jobs import RUNNERS
     from bot.runtime import Runtime
     from bot.services.schedules import team_zone
@@ -89,11 +91,11 @@ async def run_job_now(
         now = now or utcnow()
         period = current_period(kind, now, team_zone(team, settings.default_timezone))
         async with application.bot:
-            outcome = await RUNNERS[kind](
-                rt, application.bot, team_id, period, now, utcnow() - ABANDONED_CLAIM_AGE
-            )
+            request = RunRequest(team_id, period, now, utcnow() - ABANDONED_CLAIM_AGE)
+            outcome = await RUNNERS[kind](rt, application.bot, request)
         print(outcome.summary())
-        return 0 if outcome.report.failed == 0 else 1
+        held_back = outcome.deferred_until is not None
+        return 0 if outcome.report.failed == 0 and not held_back else 1
     finally:
         await engine.dispose()
 

@@ -22,7 +22,7 @@ from telegram import Bot, Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot import i18n
-from bot.broadcast import Outgoing, Part, Run, RunOutcome, broadcast
+from bot.broadcast import Outgoing, Part, RunOutcome, RunRequest, broadcast
 from bot.domain.digest import Digest
 from bot.i18n import _, day_and_date, ngettext, number
 from bot.render import esc, progress_bar, split_message
@@ -30,7 +30,7 @@ from bot.runtime import Runtime, runtime
 from bot.services import deliveries
 from bot.services.deliveries import DeliveryKind, DeliveryStatus, RunStart
 from bot.services.digests import compose_digest
-from bot.services.schedules import team_zone
+from bot.services.schedules import team_sending_window, team_zone
 from bot.turns import open_turn
 from criteria.model import Pack
 from storage.models import Person, Role, Team
@@ -67,14 +67,19 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await part(context.bot, message.chat_id)
 
 
-async def run_digest(
-    rt: Runtime, bot: Bot, team_id: int, period: str, now: datetime, claimed_before: datetime
-) -> RunOutcome:
-    """Send one team's digest for one week (e.g. '2026-W48'), each recipient at most once."""
+async def run_digest(rt: Runtime, bot: Bot, request: RunRequest) -> RunOutcome:
+    """Send one team's digest for one week (e.g. '2026-W48'), each recipient at most once.
+
+    Outside the team's quiet hours only: `outcome.deferred_until` says when to go on.
+    """
+    team_id, period, now = request.team_id, request.period, request.now
     async with rt.sessions() as session:
         team = await session.get(Team, team_id)
         if team is None:
             return RunOutcome(team_id, period, None)
+        window = team_sending_window(team, rt.settings.default_timezone, now)
+        if held_back := request.held_back(window):
+            return held_back
         start, run_id = await deliveries.start_run(
             session, DeliveryKind.DIGEST_RUN, team_id, period
         )
@@ -104,9 +109,11 @@ async def run_digest(
         with i18n.use_language(language):
             group_parts = await digest_parts(in_language(digest, pack, language), for_group=True)
         outgoing += [Outgoing(chat, group_parts, person_chat=False) for chat in recipients.groups]
-    run = Run(DeliveryKind.DIGEST, team_id, period, logged, claimed_before)
+    run = request.run(DeliveryKind.DIGEST, logged, window)
     outcome.report = await broadcast(bot, rt.sessions, run, outgoing)
 
+    if outcome.report.deferred:
+        outcome.deferred_until = window.reopens
     if not outcome.report.complete:
         log.warning("digest cut short, resumed by the next sweep: %s", outcome.summary())
         return outcome

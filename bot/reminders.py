@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import i18n
 from bot.away import away_button
-from bot.broadcast import Outgoing, Run, RunOutcome, broadcast
+from bot.broadcast import Outgoing, RunOutcome, RunRequest, broadcast
 from bot.callbacks import ANSWER_PATTERN, AnswerButton, parse_answer_button
 from bot.domain.reminders import NoReminder, ReminderPlan, plan_reminder
 from bot.domain.schedule import week_prefix
@@ -26,6 +25,7 @@ from bot.runtime import Runtime, runtime
 from bot.services import deliveries
 from bot.services.deliveries import DeliveryKind, DeliveryStatus, RunStart
 from bot.services.reminders import reminder_candidates, switch_to_round_team
+from bot.services.schedules import team_sending_window
 from storage.models import AssessmentRound, Team
 from storage.queries import current_round
 
@@ -55,14 +55,19 @@ async def follow_reminder_to_its_team(update: Update, context: ContextTypes.DEFA
     # No ApplicationHandlerStop: the answering handler acts on the button next.
 
 
-async def run_reminders(
-    rt: Runtime, bot: Bot, team_id: int, period: str, now: datetime, claimed_before: datetime
-) -> RunOutcome:
-    """Send one team's reminders for one period (e.g. '2026-W48-mon'), each person at most once."""
+async def run_reminders(rt: Runtime, bot: Bot, request: RunRequest) -> RunOutcome:
+    """Send one team's reminders for one period (e.g. '2026-W48-mon'), each person at most once.
+
+    Outside the team's quiet hours only: `outcome.deferred_until` says when to go on.
+    """
+    team_id, period, now = request.team_id, request.period, request.now
     async with rt.sessions() as session:
         team = await session.get(Team, team_id)
         if team is None:
             return RunOutcome(team_id, period, None)
+        window = team_sending_window(team, rt.settings.default_timezone, now)
+        if held_back := request.held_back(window):
+            return held_back
         start, run_id = await deliveries.start_run(
             session, DeliveryKind.REMINDER_RUN, team_id, period
         )
@@ -91,9 +96,11 @@ async def run_reminders(
         else:
             with i18n.use_language(language):
                 outgoing.append(reminder_message(plan, team, round_))
-    run = Run(DeliveryKind.REMINDER, team_id, period, logged, claimed_before)
+    run = request.run(DeliveryKind.REMINDER, logged, window)
     outcome.report = await broadcast(bot, rt.sessions, run, outgoing)
 
+    if outcome.report.deferred:
+        outcome.deferred_until = window.reopens
     if not outcome.report.complete:
         log.warning("reminders cut short, resumed by the next sweep: %s", outcome.summary())
         return outcome

@@ -1,8 +1,9 @@
 """Reminders, digests, /schedule and /away end to end: real PTB, the fake Bot API, real databases.
 
 Time is controlled, never waited for: runs are started by calling the job functions with a
-chosen `now` (bot.jobs.run_slot, bot.jobs.sweep), and the restart tests replace the scheduling
-clock (bot.jobs.clock) before the bot starts, so its start-up sweep sees that moment.
+chosen `now` (bot.jobs.run_slot, bot.jobs.sweep) or by running a scheduled job's callback as PTB
+does when its time comes (`fire`), and the tests replace the scheduling clock (bot.jobs.clock)
+before the bot starts, so its start-up sweep sees that moment.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import select
 
-from bot import cli, jobs
+from bot import broadcast, cli, jobs
 from bot.domain.schedule import ScheduleKind
+from bot.leadership import LEADERSHIP_KEY, Leadership
 from bot.reminders import CONTINUE_LABEL, PAUSE_FOR_A_WEEK_LABEL
 from bot.services import deliveries
 from bot.services.deliveries import RUN_RECIPIENT, DeliveryKind, team_period
@@ -100,6 +102,31 @@ def digests_to(participant) -> list:
     return [m for m in participant.messages if "Weekly digest" in m.text]
 
 
+class Clock:
+    """The scheduling clock (bot.jobs.clock), standing still until a test moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def job_named(app, name: str):
+    (job,) = app.job_queue.get_jobs_by_name(name)
+    return job
+
+
+def next_run(app, name: str) -> datetime | None:
+    jobs_now = app.job_queue.get_jobs_by_name(name)
+    return jobs_now[0].next_t if jobs_now else None
+
+
+async def fire(app, name: str) -> None:
+    """Run a scheduled job's callback the way PTB does when its time comes."""
+    await job_named(app, name).run(app)
+
+
 # --- reminders ---------------------------------------------------------------------------------
 
 
@@ -182,6 +209,27 @@ async def test_finished_away_left_and_blocked_people_get_no_reminder(fake, db):
         await dave.wait_for_message()
     async with db.sessions() as session:
         assert (await session.get(Person, seeded.person_ids["Dave"])).unreachable_since is None
+
+
+async def test_weekly_cap_counts_reminders_from_all_of_a_persons_teams(fake, db):
+    lenient = await seed_team(db, fake, members=("Alice", "Bob"), weekly_reminder_cap=3)
+    strict = await seed_team(db, fake, manager="Omar", members=(), weekly_reminder_cap=1)
+    async with db.sessions() as session:  # Alice is in both teams
+        session.add(
+            Membership(team_id=strict.team_id, person_id=lenient.person_ids["Alice"], role="member")
+        )
+        await session.commit()
+    alice, bob = lenient.people["Alice"], lenient.people["Bob"]
+    async with running_bot(fake, db.url) as app:
+        await jobs.run_slot(app, lenient.team_id, REMINDER, "2030-W48-mon", MONDAY)
+        outcome = await jobs.run_slot(app, strict.team_id, REMINDER, "2030-W48-mon", MONDAY)
+        assert outcome.skipped == {"weekly_cap": 1}
+        outcome = await jobs.run_slot(app, lenient.team_id, REMINDER, "2030-W48-thu", MONDAY)
+        assert outcome.skipped == {"weekly_cap": 1}
+        # The strict team's one reminder a week is hers in all her teams; Bob's team allows 3.
+        assert len(reminders_to(alice)) == 1 and len(reminders_to(bob)) == 2
+        await jobs.run_slot(app, strict.team_id, REMINDER, "2030-W49-mon", MONDAY)
+        assert len(reminders_to(alice)) == 2  # a new week
 
 
 async def test_weekly_cap(fake, db):
@@ -411,9 +459,222 @@ async def test_teams_created_after_the_start_get_their_jobs(fake, db):
         seeded = await seed_team(db, fake, members=())
         scheduler = app.job_queue.scheduler
         assert scheduler.get_job(f"digest:team:{seeded.team_id}") is None
-        await jobs.schedule_new_teams(app)
+        await jobs.refresh_jobs(app)
         assert scheduler.get_job(f"digest:team:{seeded.team_id}") is not None
         assert scheduler.get_job(f"reminders:team:{seeded.team_id}") is not None
+
+
+# --- the jobs themselves, and schedules changed on another instance ----------------------------
+
+
+async def test_a_slot_job_runs_its_slot_on_the_leader_and_sets_the_next(fake, db, monkeypatch):
+    clock = Clock(MONDAY - timedelta(hours=1))
+    monkeypatch.setattr(jobs, "clock", clock)
+    seeded = await seed_team(db, fake, members=("Alice",))
+    alice, name = seeded.people["Alice"], f"reminders:team:{seeded.team_id}"
+    async with running_bot(fake, db.url) as app:
+        assert next_run(app, name) == MONDAY
+        clock.now = MONDAY
+        await fire(app, name)
+        assert len(reminders_to(alice)) == 1
+        assert next_run(app, name) == MONDAY + timedelta(days=3)  # Thursday 10:00
+
+        # Another instance holds the lease now: this one's Thursday job sends nothing...
+        await app.bot_data[LEADERSHIP_KEY].release()
+        assert await Leadership(db.sessions, holder="another instance").claim()
+        clock.now = MONDAY + timedelta(days=3)
+        await fire(app, name)
+        # ...but still sets the next slot, ready for when it leads again.
+        assert next_run(app, name) == MONDAY + timedelta(days=7)
+    assert len(reminders_to(alice)) == 1
+    assert [run.period for run in await deliveries_of(db, DeliveryKind.REMINDER_RUN)] == [
+        team_period(seeded.team_id, "2030-W48-mon")
+    ]
+
+
+async def test_a_job_whose_schedule_changed_elsewhere_does_not_fire(fake, db, monkeypatch):
+    clock = Clock(MONDAY - timedelta(hours=1))
+    monkeypatch.setattr(jobs, "clock", clock)
+    seeded = await seed_team(db, fake, members=("Alice",))
+    name = f"reminders:team:{seeded.team_id}"
+    async with running_bot(fake, db.url) as app:
+        assert next_run(app, name) == MONDAY
+        # /schedule handled by another instance: reminders move to Monday 11:00.
+        async with db.sessions() as session:
+            await session.execute(update(Team).values(reminder_time=time(11, 0)))
+            await session.commit()
+        clock.now = MONDAY
+        await fire(app, name)  # this instance's job still says 10:00
+        assert not reminders_to(seeded.people["Alice"])
+        assert next_run(app, name) == MONDAY + timedelta(hours=1)
+
+        # Switched off elsewhere: the job goes away instead of firing.
+        async with db.sessions() as session:
+            await session.execute(update(Team).values(reminder_days=""))
+            await session.commit()
+        clock.now = MONDAY + timedelta(hours=1)
+        await fire(app, name)
+        assert next_run(app, name) is None
+    assert not reminders_to(seeded.people["Alice"])
+    assert not await deliveries_of(db, DeliveryKind.REMINDER_RUN)
+
+
+async def test_the_sweep_sets_each_job_to_the_current_schedule(fake, db, monkeypatch):
+    clock = Clock(datetime(2030, 11, 27, 12, 0, tzinfo=UTC))  # Wednesday
+    monkeypatch.setattr(jobs, "clock", clock)
+    changed = await seed_team(db, fake, members=())
+    kept = await seed_team(db, fake, manager="Omar", members=())
+    gone = await seed_team(db, fake, manager="Ines", members=())
+    async with running_bot(fake, db.url) as app:
+        kept_job = job_named(app, f"reminders:team:{kept.team_id}")
+        async with db.sessions() as session:  # what other instances did meanwhile
+            await session.execute(
+                update(Team)
+                .where(Team.id == changed.team_id)
+                .values(reminder_days="2", digest_days="")
+            )
+            await session.execute(delete(Team).where(Team.id == gone.team_id))
+            await session.commit()
+
+        await fire(app, jobs.SWEEP_JOB_ID)
+
+        assert next_run(app, f"reminders:team:{changed.team_id}") == datetime(
+            2030, 12, 3, 10, 0, tzinfo=UTC
+        )
+        assert next_run(app, f"digest:team:{changed.team_id}") is None
+        assert next_run(app, f"reminders:team:{gone.team_id}") is None
+        assert next_run(app, f"digest:team:{gone.team_id}") is None
+        # A job that is still right is left alone, not set again.
+        assert job_named(app, f"reminders:team:{kept.team_id}").job is kept_job.job
+        assert kept_job.next_t == datetime(2030, 11, 28, 10, 0, tzinfo=UTC)
+
+
+# --- daylight saving, through the jobs ---------------------------------------------------------
+
+
+async def test_jobs_keep_local_time_across_daylight_saving(fake, db, monkeypatch):
+    # Monday 10:00 in London: 10:00 UTC in winter, 09:00 UTC in summer time.
+    clock = Clock(datetime(2030, 3, 28, 12, 0, tzinfo=UTC))  # BST starts Sunday 31 March
+    monkeypatch.setattr(jobs, "clock", clock)
+    seeded = await seed_team(
+        db, fake, members=("Alice",), timezone="Europe/London", reminder_days="1"
+    )
+    name = f"reminders:team:{seeded.team_id}"
+    async with running_bot(fake, db.url) as app:
+        first_summer_monday = datetime(2030, 4, 1, 9, 0, tzinfo=UTC)
+        assert next_run(app, name) == first_summer_monday
+        clock.now = first_summer_monday
+        await fire(app, name)
+        assert next_run(app, name) == datetime(2030, 4, 8, 9, 0, tzinfo=UTC)
+    assert len(reminders_to(seeded.people["Alice"])) == 1
+
+    clock.now = datetime(2030, 10, 24, 12, 0, tzinfo=UTC)  # BST ends Sunday 27 October
+    async with running_bot(fake, db.url) as app:
+        assert next_run(app, name) == datetime(2030, 10, 28, 10, 0, tzinfo=UTC)
+    (run,) = await deliveries_of(db, DeliveryKind.REMINDER_RUN)
+    assert run.period == team_period(seeded.team_id, "2030-W14-mon")
+
+
+# --- quiet hours hold when sending -------------------------------------------------------------
+
+
+EVENING = datetime(2030, 11, 25, 19, 30, tzinfo=UTC)  # Monday, half an hour before quiet hours
+NEXT_MORNING = datetime(2030, 11, 26, 8, 0, tzinfo=UTC)  # when the quiet hours end
+
+
+async def evening_team(db, fake, members=("Alice",), at=time(19, 30)):
+    """A team reminded on Mondays at `at` (UTC), with the default quiet hours 20:00-08:00."""
+    return await seed_team(db, fake, members=members, reminder_days="1", reminder_time=at)
+
+
+async def test_a_run_caught_up_in_quiet_hours_waits_until_they_end(fake, db, monkeypatch):
+    seeded = await evening_team(db, fake)
+    alice, waiting = seeded.people["Alice"], f"after-quiet-hours:reminders:team:{seeded.team_id}"
+    # The bot was down at 19:30 and comes back at 21:30, inside the quiet hours.
+    clock = Clock(EVENING + timedelta(hours=2))
+    monkeypatch.setattr(jobs, "clock", clock)
+    async with running_bot(fake, db.url) as app:
+        await fake.wait_until(lambda: next_run(app, waiting))  # the start-up sweep ran
+        await fake.wait_idle()
+        assert not reminders_to(alice)
+        assert next_run(app, waiting) == NEXT_MORNING
+
+        clock.now = NEXT_MORNING  # not missed: it could send for only 30 minutes of the grace
+        await fire(app, waiting)
+        assert len(reminders_to(alice)) == 1
+        assert await jobs.sweep(app, NEXT_MORNING + timedelta(minutes=5)) == []
+    assert len(reminders_to(alice)) == 1
+
+
+async def test_a_job_started_late_into_quiet_hours_waits_until_they_end(fake, db, monkeypatch):
+    seeded = await evening_team(db, fake)
+    alice, name = seeded.people["Alice"], f"reminders:team:{seeded.team_id}"
+    waiting = f"after-quiet-hours:{name}"
+    clock = Clock(EVENING - timedelta(hours=1))
+    monkeypatch.setattr(jobs, "clock", clock)
+    async with running_bot(fake, db.url) as app:
+        clock.now = EVENING + timedelta(minutes=35)  # the scheduler was 35 minutes late
+        await fire(app, name)
+        assert not reminders_to(alice) and next_run(app, waiting) == NEXT_MORNING
+        assert next_run(app, name) == EVENING + timedelta(days=7)
+        assert not await deliveries_of(db, DeliveryKind.REMINDER_RUN), "not started at all"
+
+        clock.now = NEXT_MORNING
+        await fire(app, waiting)
+        assert len(reminders_to(alice)) == 1
+
+
+async def test_a_run_reaching_quiet_hours_stops_and_resumes_when_they_end(fake, db, monkeypatch):
+    # More people than are sent to at once, so some are claimed only after others were sent.
+    names = tuple(f"Member {n}" for n in range(broadcast.SENDS_IN_FLIGHT + 4))
+    seeded = await evening_team(db, fake, members=names, at=time(19, 59))
+    await answer(db, seeded, "Maria")
+    slot = datetime(2030, 11, 25, 19, 59, tzinfo=UTC)
+    name = f"reminders:team:{seeded.team_id}"
+    monkeypatch.setattr(jobs, "clock", Clock(slot - timedelta(hours=1)))
+    async with running_bot(fake, db.url) as app:
+
+        def two_minutes_pass_with_the_first_message() -> datetime:
+            return slot + (timedelta(minutes=2) if fake.calls_to("sendMessage") else timedelta(0))
+
+        monkeypatch.setattr(jobs, "clock", two_minutes_pass_with_the_first_message)
+        await fire(app, name)
+        await fake.wait_idle()
+        before_quiet = [n for n in names if reminders_to(seeded.people[n])]
+        assert 0 < len(before_quiet) < len(names)
+        (run,) = await deliveries_of(db, DeliveryKind.REMINDER_RUN)
+        assert run.status == "pending"
+
+        monkeypatch.setattr(jobs, "clock", Clock(NEXT_MORNING))
+        await fire(app, f"after-quiet-hours:{name}")
+    assert all(len(reminders_to(seeded.people[n])) == 1 for n in names)
+    (run,) = await deliveries_of(db, DeliveryKind.REMINDER_RUN)
+    assert run.status == "sent"
+
+
+async def test_a_send_waiting_out_a_429_into_quiet_hours_is_given_back(fake, db, monkeypatch):
+    seeded = await evening_team(db, fake, members=("Alice", "Bob"), at=time(19, 59))
+    await answer(db, seeded, "Maria")
+    alice, bob = seeded.people["Alice"], seeded.people["Bob"]
+    # Half a second before quiet hours, Alice's chat refuses for longer than the rate limiter
+    # retries: waiting out the 429 would end inside them.
+    half_a_second_before = datetime(2030, 11, 25, 19, 59, 59, 500000, tzinfo=UTC)
+    monkeypatch.setattr(jobs, "clock", Clock(half_a_second_before))
+    fake.fail_next("sendMessage", error_code=429, retry_after=1, times=4, chat_id=alice)
+    async with running_bot(fake, db.url) as app:
+        outcome = await jobs.run_slot(
+            app, seeded.team_id, REMINDER, "2030-W48-mon", half_a_second_before
+        )
+        assert (outcome.report.sent, outcome.report.deferred) == (1, 1)
+        assert outcome.deferred_until == NEXT_MORNING
+        assert len(reminders_to(bob)) == 1 and not reminders_to(alice)
+        logged = {d.recipient_chat_id for d in await deliveries_of(db, DeliveryKind.REMINDER)}
+        assert logged == {bob.user_id}, "Alice's claim was given back, not left pending"
+
+        monkeypatch.setattr(jobs, "clock", Clock(NEXT_MORNING))
+        await fire(app, f"after-quiet-hours:reminders:team:{seeded.team_id}")
+    assert len(reminders_to(alice)) == 1 and len(reminders_to(bob)) == 1
+    fake.clear_rejected_calls()
 
 
 async def test_a_resent_claim_is_never_taken_a_third_time(fake, db):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,10 +12,13 @@ from bot.domain.schedule import (
     Recurrence,
     ScheduleError,
     ScheduleKind,
+    SendingWindow,
     catch_up_slot,
     current_period,
     days_from_column,
     effective_instant,
+    is_scheduled,
+    job_is_current,
     last_slot,
     next_slot,
     parse_days,
@@ -22,6 +26,9 @@ from bot.domain.schedule import (
     parse_time,
     parse_zone,
     period_key,
+    quiet_until,
+    sendable_time,
+    sending_window,
     slots_around,
     week_prefix,
 )
@@ -29,6 +36,7 @@ from bot.domain.schedule import (
 REMINDER, DIGEST = ScheduleKind.REMINDER, ScheduleKind.DIGEST
 MON_THU_10 = (1, 4), time(10, 0)
 NIGHT = QuietHours(time(20, 0), time(8, 0))
+UTC_ZONE = ZoneInfo("UTC")
 
 
 def utc(*args: int) -> datetime:
@@ -115,8 +123,11 @@ class TestQuietHours:
         )
 
     def test_edges(self):
-        assert NIGHT.contains(time(20, 0)) and NIGHT.contains(time(7, 59))
-        assert not NIGHT.contains(time(8, 0)) and not NIGHT.contains(time(19, 59))
+        assert quiet_until(NIGHT, UTC_ZONE, utc(2026, 11, 23, 20)) == utc(2026, 11, 24, 8)
+        assert quiet_until(NIGHT, UTC_ZONE, utc(2026, 11, 24, 7, 59)) == utc(2026, 11, 24, 8)
+        assert quiet_until(NIGHT, UTC_ZONE, utc(2026, 11, 24, 8)) is None
+        assert quiet_until(NIGHT, UTC_ZONE, utc(2026, 11, 23, 19, 59)) is None
+        assert quiet_until(None, UTC_ZONE, utc(2026, 11, 23, 23)) is None
 
     def test_quiet_end_across_the_dst_change_is_local(self):
         late_saturday = Recurrence((6,), time(22, 0), "Europe/London", NIGHT)
@@ -130,6 +141,46 @@ class TestQuietHours:
         runs = slots_around(REMINDER, evening_and_morning, utc(2026, 11, 25))
         assert [r.at for r in runs] == sorted(r.at for r in runs)
         assert len({r.at for r in runs}) == len(runs)
+
+
+class TestSendingTime:
+    """Quiet hours hold when sending, not only when a slot is computed."""
+
+    madrid = ZoneInfo("Europe/Madrid")
+
+    def test_a_run_starting_in_quiet_hours_opens_at_their_end(self):
+        # Mon 21:30 in Madrid (20:30 UTC): nothing until Tue 08:00 (07:00 UTC).
+        window = sending_window(NIGHT, "Europe/Madrid", utc(2026, 11, 23, 20, 30))
+        assert window == SendingWindow(
+            opens=utc(2026, 11, 24, 7), closes=utc(2026, 11, 24, 19), reopens=utc(2026, 11, 25, 7)
+        )
+        assert not window.is_open(utc(2026, 11, 23, 20, 30))
+
+    def test_a_run_in_the_evening_may_send_until_quiet_hours_begin(self):
+        window = sending_window(NIGHT, "Europe/Madrid", utc(2026, 11, 23, 18, 30))
+        assert window.opens == utc(2026, 11, 23, 18, 30)
+        # It stops at 20:00 local and goes on at 08:00 local the next morning.
+        assert (window.closes, window.reopens) == (utc(2026, 11, 23, 19), utc(2026, 11, 24, 7))
+        assert window.is_open(utc(2026, 11, 23, 18, 59)) and not window.is_open(window.closes)
+
+    def test_without_quiet_hours_it_never_closes(self):
+        window = sending_window(None, "Europe/Madrid", utc(2026, 11, 23, 23))
+        assert window == SendingWindow(utc(2026, 11, 23, 23), None, None)
+
+    def test_quiet_hours_across_the_dst_change_follow_the_local_clock(self):
+        # Sat 28 Mar 2026 21:00 in London is quiet until Sun 08:00 BST, which is 07:00 UTC;
+        # that night has only 11 hours.
+        london = ZoneInfo("Europe/London")
+        assert quiet_until(NIGHT, london, utc(2026, 3, 28, 21)) == utc(2026, 3, 29, 7)
+        night = sendable_time(NIGHT, london, utc(2026, 3, 28, 20), utc(2026, 3, 29, 7))
+        assert night == timedelta(0)
+
+    def test_sendable_time_leaves_out_the_night(self):
+        # Mon 19:30 to Tue 09:00 in Madrid: 30 minutes before quiet hours, 1 hour after.
+        start, end = utc(2026, 11, 23, 18, 30), utc(2026, 11, 24, 8)
+        assert sendable_time(NIGHT, self.madrid, start, end) == timedelta(minutes=90)
+        assert sendable_time(None, self.madrid, start, end) == end - start
+        assert sendable_time(NIGHT, self.madrid, end, start) == timedelta(0)
 
 
 class TestPeriodKeys:
@@ -161,8 +212,9 @@ class TestCatchUp:
         )
 
     def test_missed_run_within_grace_is_caught_up(self):
-        slot = self.decide(utc(2026, 11, 27, 17))
-        assert slot.period == "2026-W48" and slot.at == utc(2026, 11, 27, 16)
+        catch_up = self.decide(utc(2026, 11, 27, 17))
+        assert catch_up.slot.period == "2026-W48" and catch_up.slot.at == utc(2026, 11, 27, 16)
+        assert catch_up.run_at == utc(2026, 11, 27, 17)  # at once
 
     def test_never_twice(self):
         assert self.decide(utc(2026, 11, 27, 17), completed={"2026-W48"}) is None
@@ -177,9 +229,54 @@ class TestCatchUp:
     def test_nothing_due(self):
         assert self.decide(utc(2026, 11, 27, 15, 59)) is None
 
+    def test_a_catch_up_in_quiet_hours_waits_for_their_end(self):
+        # Monday 19:30 in Madrid, quiet 20:00-08:00; the bot is back at 21:30.
+        evening = Recurrence((1,), time(19, 30), "Europe/Madrid", NIGHT)
+        catch_up = catch_up_slot(
+            REMINDER, evening, utc(2026, 11, 23, 20, 30), self.grace, self.created, set()
+        )
+        assert catch_up.slot.period == "2026-W48-mon"
+        assert catch_up.run_at == utc(2026, 11, 24, 7)  # Tuesday 08:00 local, not at once
+
+    def test_a_run_deferred_by_quiet_hours_is_not_missed(self):
+        evening = Recurrence((1,), time(19, 30), "Europe/Madrid", NIGHT)
+
+        def decide(now):
+            return catch_up_slot(REMINDER, evening, now, self.grace, self.created, set())
+
+        # At the end of the night it is only 30 minutes late...
+        assert decide(utc(2026, 11, 24, 7)).run_at == utc(2026, 11, 24, 7)
+        # ...and still due until the grace period of sendable time is used up: 30 min + 2:30.
+        assert decide(utc(2026, 11, 24, 9, 30)) is not None
+        assert decide(utc(2026, 11, 24, 9, 31)) is None
+
     def test_last_slot_is_at_or_before_now(self):
         assert last_slot(DIGEST, self.friday_digest, utc(2026, 11, 27, 16)).period == "2026-W48"
         assert last_slot(DIGEST, self.friday_digest, utc(2026, 11, 27, 15)).period == "2026-W47"
+
+
+class TestJobsAfterAChange:
+    mon_thu = Recurrence(*MON_THU_10, "UTC")
+
+    def test_a_slot_is_scheduled_while_its_day_and_time_stay(self):
+        slot = next_slot(REMINDER, self.mon_thu, utc(2026, 11, 22))
+        assert is_scheduled(REMINDER, self.mon_thu, slot)
+        later = Recurrence((1, 4), time(11, 0), "UTC")
+        assert not is_scheduled(REMINDER, later, slot)
+        assert not is_scheduled(REMINDER, Recurrence((), time(10, 0), "UTC"), slot)
+        assert not is_scheduled(REMINDER, Recurrence(*MON_THU_10, "Europe/Madrid"), slot)
+        assert not is_scheduled(DIGEST, self.mon_thu, slot)
+
+    def test_a_job_is_current_only_for_the_next_slot(self):
+        now = utc(2026, 11, 22)
+        monday = next_slot(REMINDER, self.mon_thu, now)
+        assert job_is_current(REMINDER, self.mon_thu, monday, now)
+        thursday = next_slot(REMINDER, self.mon_thu, monday.at)
+        assert not job_is_current(REMINDER, self.mon_thu, thursday, now), "Monday comes first"
+        # A job about to fire stays, as long as its slot was not changed.
+        assert job_is_current(REMINDER, self.mon_thu, monday, monday.at + timedelta(seconds=1))
+        thursdays = Recurrence((4,), time(10, 0), "UTC")
+        assert not job_is_current(REMINDER, thursdays, monday, monday.at)
 
 
 class TestParsing:

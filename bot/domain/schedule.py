@@ -9,6 +9,12 @@ gap; a time that happens twice (autumn) runs at its first occurrence, once.
 A slot has a nominal local date (the day it was scheduled for) and an effective instant (after the
 quiet-hours shift). The period key comes from the nominal date, so a Thursday 21:00 reminder moved
 to Friday 08:00 by quiet hours is still Thursday's reminder in the delivery log.
+
+Quiet hours hold at the moment of sending too, not only when a slot is computed: a run that would
+start inside them (caught up after a restart, started late) waits for their end
+(`sending_window`), and one still going when they begin stops and resumes at their end. Such a
+run is deferred, not missed: the catch-up grace period counts only time in which sending was
+allowed (`sendable_time`).
 """
 
 from __future__ import annotations
@@ -52,20 +58,6 @@ class QuietHours:
 
     start: time
     end: time
-
-    def contains(self, moment: time) -> bool:
-        if self.start == self.end:
-            return False
-        if self.start < self.end:
-            return self.start <= moment < self.end
-        return moment >= self.start or moment < self.end
-
-    def end_after(self, local: datetime) -> date:
-        """The date on which the quiet window containing `local` ends."""
-        crosses_midnight = self.start > self.end
-        if crosses_midnight and local.time() >= self.start:
-            return local.date() + timedelta(days=1)
-        return local.date()
 
 
 @dataclass(frozen=True)
@@ -121,12 +113,81 @@ def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
 def effective_instant(day: date, at: time, tz: ZoneInfo, quiet: QuietHours | None) -> datetime:
     """When a run nominally at `at` on `day` happens, moved to the end of quiet hours if needed."""
     nominal = local_instant(day, at, tz)
-    if quiet is None:
-        return nominal
-    local = nominal.astimezone(tz)
-    if not quiet.contains(local.time()):
-        return nominal
-    return local_instant(quiet.end_after(local), quiet.end, tz)
+    return quiet_until(quiet, tz, nominal) or nominal
+
+
+# Quiet hours as stretches of real time: each day's window, resolved in the zone on its own date
+# (a window across a daylight-saving change is an hour longer or shorter, as the clock says).
+
+
+def quiet_windows(
+    quiet: QuietHours | None, tz: ZoneInfo, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The quiet windows (UTC begin, end) that overlap [start, end), in time order."""
+    if quiet is None or quiet.start == quiet.end:
+        return []
+    crosses_midnight = quiet.start > quiet.end
+    day = start.astimezone(tz).date() - timedelta(days=1)
+    last = end.astimezone(tz).date()
+    windows = []
+    while day <= last:
+        begin = local_instant(day, quiet.start, tz)
+        finish = local_instant(day + timedelta(days=crosses_midnight), quiet.end, tz)
+        if begin < end and finish > start:
+            windows.append((begin, finish))
+        day += timedelta(days=1)
+    return windows
+
+
+def quiet_until(quiet: QuietHours | None, tz: ZoneInfo, moment: datetime) -> datetime | None:
+    """If `moment` is inside quiet hours, when they end (UTC); else None."""
+    for begin, finish in quiet_windows(quiet, tz, moment, moment + timedelta(microseconds=1)):
+        if begin <= moment < finish:
+            return finish
+    return None
+
+
+def sendable_time(
+    quiet: QuietHours | None, tz: ZoneInfo, start: datetime, end: datetime
+) -> timedelta:
+    """How much of [start, end) lies outside quiet hours: the time a run could have been sending."""
+    if end <= start:
+        return timedelta(0)
+    quiet_time = sum(
+        (
+            min(finish, end) - max(begin, start)
+            for begin, finish in quiet_windows(quiet, tz, start, end)
+        ),
+        timedelta(0),
+    )
+    return end - start - quiet_time
+
+
+@dataclass(frozen=True)
+class SendingWindow:
+    """When a run starting at some moment may send."""
+
+    opens: datetime  # that moment, or the end of the quiet hours it falls in
+    closes: datetime | None  # when the next quiet hours begin (None: no quiet hours)
+    reopens: datetime | None  # when those end: where a run stopped at `closes` resumes
+
+    def is_open(self, moment: datetime) -> bool:
+        return self.opens <= moment and (self.closes is None or moment < self.closes)
+
+
+def sending_window(quiet: QuietHours | None, zone: str, now: datetime) -> SendingWindow:
+    """When sending is allowed from `now` on, in the team's zone (see the module doc)."""
+    tz = ZoneInfo(zone)
+    opens = quiet_until(quiet, tz, now) or now
+    upcoming = [
+        window
+        for window in quiet_windows(quiet, tz, opens, opens + timedelta(days=2))
+        if window[0] > opens
+    ]
+    if not upcoming:
+        return SendingWindow(opens, None, None)
+    closes, reopens = upcoming[0]
+    return SendingWindow(opens, closes, reopens)
 
 
 def slots_around(kind: ScheduleKind, recurrence: Recurrence, now: datetime) -> list[Slot]:
@@ -155,6 +216,32 @@ def last_slot(kind: ScheduleKind, recurrence: Recurrence, now: datetime) -> Slot
     return past[-1] if past else None
 
 
+def is_scheduled(kind: ScheduleKind, recurrence: Recurrence, slot: Slot) -> bool:
+    """Whether `slot` (same day, same instant) is still one of the schedule's slots."""
+    return slot.kind == kind and slot in slots_around(kind, recurrence, slot.at)
+
+
+def job_is_current(
+    kind: ScheduleKind, recurrence: Recurrence, planned: Slot, now: datetime
+) -> bool:
+    """Whether a job set for `planned` is still right at `now`, after the schedule may have changed.
+
+    A job whose time has come (it is about to fire) is right while its slot is still scheduled;
+    a future one only if it is the schedule's next slot.
+    """
+    if planned.at <= now:
+        return is_scheduled(kind, recurrence, planned)
+    return planned == next_slot(kind, recurrence, now)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """A slot to run because it was missed, and when: now, or when quiet hours end."""
+
+    slot: Slot
+    run_at: datetime
+
+
 def catch_up_slot(
     kind: ScheduleKind,
     recurrence: Recurrence,
@@ -162,19 +249,21 @@ def catch_up_slot(
     grace: timedelta,
     not_before: datetime,
     completed_periods: frozenset[str] | set[str],
-) -> Slot | None:
-    """The slot to run at start because it was missed (or cut short) while the bot was down.
+) -> CatchUp | None:
+    """The slot to run because it was missed (or cut short) while the bot was down, and when.
 
-    Only the latest past slot qualifies, only within `grace` of its time, never one from before
-    `not_before` (the team did not exist yet), and never one whose run is recorded as complete:
-    so a missed run is caught up once and a second restart finds nothing to do.
+    Only the latest past slot qualifies, never one from before `not_before` (the team did not
+    exist yet), never one whose run is recorded as complete (so a missed run is caught up once
+    and a second restart finds nothing to do), and only while it is less than `grace` late,
+    counting only the time outside quiet hours: a run that could not send at night is deferred,
+    not missed. If `now` is inside quiet hours, it runs when they end.
     """
     slot = last_slot(kind, recurrence, now)
-    if slot is None or slot.at < not_before or now - slot.at > grace:
+    if slot is None or slot.at < not_before or slot.period in completed_periods:
         return None
-    if slot.period in completed_periods:
+    if sendable_time(recurrence.quiet, recurrence.tz, slot.at, now) > grace:
         return None
-    return slot
+    return CatchUp(slot, quiet_until(recurrence.quiet, recurrence.tz, now) or now)
 
 
 # Parsing and formatting what managers type in /schedule.

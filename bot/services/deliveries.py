@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
@@ -124,6 +124,16 @@ async def _retake(session: AsyncSession, delivery_id: int, claimed_before: datet
     )
     await session.commit()
     return delivery_id if result.rowcount == 1 else None
+
+
+async def release(session: AsyncSession, delivery_id: int) -> None:
+    """Give back a fresh claim whose send never went out (quiet hours began), and commit."""
+    await session.execute(
+        delete(Delivery).where(
+            Delivery.id == delivery_id, Delivery.status == DeliveryStatus.PENDING
+        )
+    )
+    await session.commit()
 
 
 async def finish(

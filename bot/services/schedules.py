@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
@@ -12,9 +12,11 @@ from bot.domain.schedule import (
     Recurrence,
     ScheduleError,
     ScheduleKind,
+    SendingWindow,
     days_from_column,
     days_to_column,
     parse_zone,
+    sending_window,
 )
 from storage.models import Team
 
@@ -41,6 +43,11 @@ def recurrence_of(team: Team, kind: ScheduleKind, fallback_zone: str) -> Recurre
     return Recurrence(
         days_from_column(days), at, team_zone(team, fallback_zone), quiet_hours_of(team)
     )
+
+
+def team_sending_window(team: Team, fallback_zone: str, now: datetime) -> SendingWindow:
+    """When the team's runs may send, from `now` on (its quiet hours, in its zone)."""
+    return sending_window(quiet_hours_of(team), team_zone(team, fallback_zone), now)
 
 
 async def all_teams(session: AsyncSession) -> list[Team]:

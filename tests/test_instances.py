@@ -1,0 +1,128 @@
+"""Two bot instances on one database: every scheduled message goes out once, and the second
+instance takes over the schedules when the leader stops.
+
+Both instances run through bot.serve in webhook mode, as they would behind a load balancer (the
+fake Bot API posts each update to the instance that set the webhook last). Time is the
+scheduling clock both share (bot.jobs.clock, as if NTP-synchronised); jobs are fired by running
+their callbacks as PTB does. The operator commands run as `python -m bot ...` processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from contextlib import AsyncExitStack
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+from bot import jobs
+from bot.leadership import RENEW_JOB_ID, is_leader
+from bot.services.deliveries import DeliveryKind, team_period
+from tests.support.webhook_runner import running_webhook_bot
+from tests.test_reminders import MONDAY, REMINDER, Clock, deliveries_of, fire, next_run, seed_team
+
+ROOT = Path(__file__).resolve().parents[1]
+THURSDAY = MONDAY + timedelta(days=3)
+
+
+def reminder_sends(fake, person) -> int:
+    """How many reminders Telegram accepted for this person's chat."""
+    return sum(
+        1
+        for call in fake.calls_to("sendMessage")
+        if call.ok
+        and str(call.params.get("chat_id")) == str(person.user_id)
+        and "self-assessment still has" in str(call.params.get("text"))
+    )
+
+
+async def python_m_bot(fake, database_url: str, cwd: Path, *args: str) -> tuple[int, str]:
+    """`python -m bot ARGS` configured through its environment, as an operator runs it."""
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "DATABASE_URL": database_url,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "TELEGRAM_API_BASE_FILE_URL": fake.base_file_url,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,  # no .env file there
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return process.returncode, out.decode()
+
+
+def context_of(application) -> SimpleNamespace:
+    return SimpleNamespace(application=application)
+
+
+async def test_two_instances_send_once_and_the_second_takes_over(fake, db, monkeypatch, tmp_path):
+    clock = Clock(MONDAY - timedelta(minutes=1))
+    monkeypatch.setattr(jobs, "clock", clock)
+    seeded = await seed_team(db, fake, members=("Alice", "Bob", "Carol"))
+    people = list(seeded.people.values())  # the manager has questions left too
+    maria, reminders = seeded.people["Maria"], f"reminders:team:{seeded.team_id}"
+    async with AsyncExitStack() as first_running:
+        first = (
+            await first_running.enter_async_context(running_webhook_bot(fake, db.url))
+        ).application
+        async with running_webhook_bot(fake, db.url) as second_service:
+            second = second_service.application
+            assert [await is_leader(context_of(app)) for app in (first, second)] == [True, False]
+
+            # Monday 10:00: both instances' jobs fire, both sweeps run, the second instance
+            # runs the slot as if it were leader too, and an operator starts the same run.
+            clock.now = MONDAY
+            team = str(seeded.team_id)
+            operator = ("run-job", "reminders", "--team", team, "--now", MONDAY.isoformat())
+            await asyncio.gather(
+                fire(first, reminders),
+                fire(second, reminders),
+                fire(first, jobs.SWEEP_JOB_ID),
+                fire(second, jobs.SWEEP_JOB_ID),
+                jobs.run_slot(second, seeded.team_id, REMINDER, "2030-W48-mon", MONDAY),
+                python_m_bot(fake, db.url, tmp_path, *operator),
+            )
+            await fake.wait_idle()
+            assert [reminder_sends(fake, person) for person in people] == [1] * len(people)
+            assert next_run(first, reminders) == next_run(second, reminders) == THURSDAY
+
+            # The manager moves Thursday's reminders to 11:00; the second instance handles it.
+            await maria.command("/schedule", "reminders thu 11:00")
+            await maria.wait_for_message(contains="Reminders: thu at 11:00")
+            assert next_run(second, reminders) == THURSDAY + timedelta(hours=1)
+            # The first instance's job still says 10:00: when it fires, it sends nothing.
+            clock.now = THURSDAY
+            await fire(first, reminders)
+            await fake.wait_idle()
+            assert [reminder_sends(fake, person) for person in people] == [1] * len(people)
+            assert next_run(first, reminders) == THURSDAY + timedelta(hours=1)
+
+            # The leader stops; at its next renewal the second instance takes over...
+            await first_running.aclose()
+            await fire(second, RENEW_JOB_ID)
+            assert await is_leader(context_of(second))
+            # ...and runs the next period.
+            clock.now = THURSDAY + timedelta(hours=1)
+            await fire(second, reminders)
+            await fake.wait_idle()
+
+    assert [reminder_sends(fake, person) for person in people] == [2] * len(people)
+    runs = {run.period: run.status for run in await deliveries_of(db, DeliveryKind.REMINDER_RUN)}
+    assert runs == {
+        team_period(seeded.team_id, "2030-W48-mon"): "sent",
+        team_period(seeded.team_id, "2030-W48-thu"): "sent",
+    }
+    _, listing = await python_m_bot(fake, db.url, tmp_path, "jobs")
+    assert "Front desk <North>" in listing and "11:00 (11:00 UTC)" in listing
