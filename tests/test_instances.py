@@ -20,8 +20,16 @@ from types import SimpleNamespace
 from bot import jobs
 from bot.leadership import RENEW_JOB_ID, is_leader
 from bot.services.deliveries import DeliveryKind, team_period
+from tests.support.schedules import (
+    MONDAY,
+    REMINDER,
+    Clock,
+    deliveries_of,
+    fire,
+    next_run,
+    seed_team,
+)
 from tests.support.webhook_runner import running_webhook_bot
-from tests.test_reminders import MONDAY, REMINDER, Clock, deliveries_of, fire, next_run, seed_team
 
 ROOT = Path(__file__).resolve().parents[1]
 THURSDAY = MONDAY + timedelta(days=3)
