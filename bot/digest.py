@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
