@@ -72,7 +72,10 @@ def register(app: Application, group: int) -> None:
     app.add_handler(CommandHandler("pause", pause_command, filters=PRIVATE), group)
     app.add_handler(CallbackQueryHandler(answer_button, pattern=ANSWER_PATTERN), group)
     app.add_handler(
-        MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE & filters.TEXT, edited_answer),
+        MessageHandler(
+            PRIVATE & filters.UpdateType.EDITED_MESSAGE & (filters.TEXT | filters.CAPTION),
+            edited_answer,
+        ),
         group,
     )
     app.add_handler(
@@ -155,7 +158,7 @@ async def _previous_to_offer(turn: Turn, question: Question, statuses: dict[str,
     previous = await rounds.previous_answer(
         turn.session, turn.assessment.team.id, turn.round_id, turn.person.id, question.id
     )
-    return previous if offer_previous_answer(status, rounds.has_content(previous)) else None
+    return previous if offer_previous_answer(status, answers.has_content(previous)) else None
 
 
 async def _reply_without_assessment(turn: Turn, message: Message) -> bool:
@@ -319,7 +322,10 @@ async def attachment_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         label = attachment_label(kind)
         text = (
             _("📎 Kept your {kind} with your answer to:").format(kind=label)
-            + f"\n<i>{esc(question.text)}</i>\n\n"
+            + f"\n<i>{esc(question.text)}</i>\n"
+            # Every file kept so far: a second one is added, never swapped for the first.
+            + "\n".join(view.attachment_lines(answer))
+            + "\n\n"
             + view.saved_text(answer, question, appended=False).split("\n", 1)[1]
         )
         await message.reply_text(text, reply_markup=view.saved_keyboard(turn.round_id, question))
@@ -350,12 +356,23 @@ async def unsupported_message(update: Update, context: ContextTypes.DEFAULT_TYPE
 async def edited_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The person edited a message that was (part of) an answer: the answer follows."""
     message = update.edited_message
-    if not (message.text or "").strip():
+    new_text = (message.text or message.caption or "").strip()  # a caption is part of answers too
+    if not new_text:
         return
     async with open_turn(runtime(context), update.effective_user) as turn:
-        answer = await answers.apply_message_edit(
-            turn.session, SourceMessage(message.chat_id, message.message_id), message.text.strip()
-        )
+        try:
+            answer = await answers.apply_message_edit(
+                turn.session, SourceMessage(message.chat_id, message.message_id), new_text
+            )
+        except answers.ClosedRoundError as closed:
+            await context.bot.send_message(
+                message.chat_id,
+                _(
+                    "That message was an answer in <b>{round}</b>, which is closed, so its "
+                    "record stays as it was. /review shows your answers in the current round."
+                ).format(round=esc(closed.round_name)),
+            )
+            return
         if answer is None:
             return
         await turn.commit()
@@ -506,7 +523,7 @@ async def _on_same(turn, context, query, question, button) -> None:
     previous = await rounds.previous_answer(
         turn.session, turn.assessment.team.id, turn.round_id, turn.person.id, question.id
     )
-    if not rounds.has_content(previous):
+    if not answers.has_content(previous):
         await query.answer(_("There is no earlier answer to keep here."), show_alert=True)
         return
     answer = await rounds.carry_over(turn.session, turn.round_id, turn.person.id, previous)

@@ -9,10 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import AnswerButton
 from bot.domain.progress import AreaProgress
-from bot.i18n import _, maturity_label, ngettext, number
+from bot.i18n import _, attachment_label, maturity_label, ngettext, number
 from bot.render import esc, preview, progress_bar
 from criteria.model import MATURITY_LEVELS, Pack, Question
 from storage.models import Answer
+
+ATTACHMENTS_NAMED = 5  # beyond this a message says how many more
 
 
 def question_text(
@@ -36,16 +38,11 @@ def question_text(
         "",
         f"<b>{esc(question.text)}</b>",
     ]
-    if (
-        answer is not None
-        and answer.status == "answered"
-        and (answer.text or answer.attachment_kind)
-    ):
+    if answer is not None and answer.status == "answered" and (answer.text or answer.attachments):
         lines += ["", _("Your answer so far:")]
         if answer.text:
             lines.append(f"<blockquote>{esc(preview(answer.text))}</blockquote>")
-        if answer.attachment_kind:
-            lines.append(f"📎 {esc(answer.attachment_name or answer.attachment_kind)}")
+        lines += attachment_lines(answer)
         lines.append(_("<i>Type to replace it, or tap Next.</i>"))
     elif previous is not None and not draft:
         lines += ["", _("Last time you said:"), *_answer_lines(previous)]
@@ -65,12 +62,24 @@ def question_text(
     return "\n".join(lines)
 
 
+def attachment_lines(answer: Answer) -> list[str]:
+    """📎 and what each attached file is ("plan.pdf", "photo"), at most a few by name."""
+    files = [esc(preview(a.name or attachment_label(a.kind), 60)) for a in answer.attachments]
+    if not files:
+        return []
+    shown = files[:ATTACHMENTS_NAMED]
+    more = len(files) - len(shown)
+    line = "📎 " + ", ".join(shown)
+    if more:
+        line += " " + ngettext("and {count} more", "and {count} more", more).format(count=more)
+    return [line]
+
+
 def _answer_lines(answer: Answer) -> list[str]:
     lines = []
     if answer.text:
         lines.append(f"<blockquote>{esc(preview(answer.text))}</blockquote>")
-    if answer.attachment_kind:
-        lines.append(f"📎 {esc(answer.attachment_name or answer.attachment_kind)}")
+    lines += attachment_lines(answer)
     if answer.rating:
         lines.append(_("Rated: {level}").format(level=esc(maturity_label(answer.rating))))
     return lines

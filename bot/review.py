@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import answering
+from bot import question_view as view
 from bot.callbacks import AnswerButton
 from bot.domain.progress import person_area_progress
 from bot.i18n import N_, _, maturity_label
@@ -105,8 +106,7 @@ def _answer_block(number: int, question_text: str, answer: Answer | None) -> str
     lines = [head]
     if answer.text:
         lines.append(esc(answer.text))
-    if answer.attachment_kind:
-        lines.append(f"📎 {esc(answer.attachment_name or answer.attachment_kind)}")
+    lines += view.attachment_lines(answer)
     if answer.rating:
         lines.append(_("Rating: <i>{level}</i>").format(level=esc(maturity_label(answer.rating))))
     return "\n".join(lines)

@@ -4,13 +4,11 @@ Answers refer to criteria by their stable ids (pack id, question id), never by w
 pack's wording fix never orphans an answer. Every timestamp is timezone-aware (UTC).
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime, time
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Relationship, SQLModel
 
 from storage.types import UTCDateTime, utcnow
 
@@ -131,11 +129,33 @@ class Answer(SQLModel, table=True):
     status: str = Field(default=AnswerStatus.ANSWERED, max_length=16)
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     rating: str | None = Field(default=None, max_length=32)
-    attachment_kind: str | None = Field(default=None, max_length=16)
-    attachment_file_id: str | None = Field(default=None, max_length=255)
-    attachment_name: str | None = Field(default=None, max_length=255)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
+    # Voice notes, photos and documents kept with the answer, oldest first. Loaded with the
+    # answer in one more statement (selectin), so no view ever loads them one by one.
+    attachments: list["AnswerAttachment"] = Relationship(
+        back_populates="answer",
+        sa_relationship_kwargs={
+            "lazy": "selectin",
+            "order_by": "AnswerAttachment.id",
+            "cascade": "all, delete-orphan",
+            "passive_deletes": True,
+        },
+    )
+
+
+class AnswerAttachment(SQLModel, table=True):
+    """A file a person sent as (part of) an answer; Telegram keeps the file, we keep its id."""
+
+    __tablename__ = "answer_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    answer_id: int = Field(foreign_key="answer.id", ondelete="CASCADE", index=True)
+    kind: str = Field(max_length=16)  # voice, photo, document, audio, video
+    file_id: str = Field(max_length=255)
+    name: str | None = Field(default=None, max_length=255)
+    added_at: datetime = _timestamp()
+    answer: Answer | None = Relationship(back_populates="attachments")
 
 
 class AnswerRevision(SQLModel, table=True):

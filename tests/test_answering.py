@@ -94,7 +94,7 @@ async def test_several_messages_make_one_answer_and_attachments_are_kept(fake, b
     kept = await sam.wait_for_message(contains="voice note")
     answer = (await stored_answers(db, sam.user_id))[QUESTIONS[0].id]
     assert answer.text == "First we listen.\n\nThen we write it down."
-    assert answer.attachment_kind == "voice" and answer.attachment_file_id
+    assert [a.kind for a in answer.attachments] == ["voice"] and answer.attachments[0].file_id
     await sam.press(kept, "Next without rating ➡️")
     await sam.wait_for_message(contains=QUESTIONS[1].text)
     assert added.buttons  # rating offered as one tap after the text

@@ -29,6 +29,7 @@ from bot.export.xlsx import SHEET_TITLE_MAX, build_xlsx, sheet_title
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 from storage.models import (
     Answer,
+    AnswerAttachment,
     AnswerStatus,
     AssessmentRound,
     Consensus,
@@ -181,8 +182,10 @@ def _answer(round_id: int, person_id: int, index: int, number: int, question_id:
             person_id=person_id,
             question_id=question_id,
             text=MULTI_LINE,
-            attachment_kind="photo",
-            attachment_name="board.jpg",
+            attachments=[
+                AnswerAttachment(kind="photo", file_id="photo-1", name=None),
+                AnswerAttachment(kind="document", file_id="doc-1", name="board.pdf"),
+            ],
         )
     return Answer(
         round_id=round_id,
@@ -237,7 +240,7 @@ async def test_gathering_costs_the_same_for_3_and_50_members(db):
             big_report = await gather_round_report(session, PACK, big.team_id, big.round_id)
         big_count = big_cost.count
     # team, rounds, members, answers, consensus, and the previous round's answers
-    assert small_count == big_count == 6
+    assert small_count == big_count == 7
     assert len(small_report.members) == 3 and len(big_report.members) == 50
     assert len(big_report.answers) == big.answers  # the former member's answer is left out
     assert len(big_report.previous_answers) == 50 * len(FIRST_AREA.questions)
@@ -276,7 +279,7 @@ async def test_spreadsheet_has_summary_area_and_raw_sheets_with_text_kept_as_tex
     assert area["E2"].value.startswith(NON_LATIN)
     assert "Rating: Integrated approaches" in area["E2"].value
     assert area["C3"].value == "(skipped)" and area["E3"].value == "(not my area)"
-    assert area["D3"].value == f"{MULTI_LINE}\n\nAttachment: photo: board.jpg"
+    assert area["D3"].value == f"{MULTI_LINE}\n\nAttachment: photo; document: board.pdf"
     assert area["C2"].alignment.wrap_text
     assert area.column_dimensions["B"].width >= 40
     texts = workbook_texts(content)
@@ -311,7 +314,7 @@ async def test_csv_is_one_row_per_answer_with_a_bom_and_exact_text(db):
     assert by_member["Alice"][8] == "Aligned approaches"
     second = {row[5]: row for row in rows[1:] if row[3] == QUESTIONS[1].id}
     assert second["Alice"][6] == "Skipped" and second["Борис"][6] == "Not my area"
-    assert second["Carmen"][7] == MULTI_LINE and second["Carmen"][9] == "photo: board.jpg"
+    assert second["Carmen"][7] == MULTI_LINE and second["Carmen"][9] == "photo; document: board.pdf"
     assert rows[1][0] == "Round 2" and rows[1][4] == QUESTIONS[0].text
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d[+-]\d\d:\d\d", rows[1][10])
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)

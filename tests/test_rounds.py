@@ -87,8 +87,10 @@ async def test_new_round_keeps_the_old_one_and_offers_last_answers(fake, bot, db
     before = by_round[(old.id, QUESTIONS[0].id)]
     assert carried.text == before.text == "We listen to every customer"
     assert carried.rating == before.rating == MATURITY_LEVELS[2].id
-    assert carried.attachment_kind == "voice"
-    assert carried.attachment_file_id == before.attachment_file_id
+    assert [(a.kind, a.file_id) for a in carried.attachments] == [
+        (a.kind, a.file_id) for a in before.attachments
+    ]
+    assert [a.kind for a in carried.attachments] == ["voice"]
     assert by_round[(new.id, QUESTIONS[1].id)].text == "Now we record it in the CRM"
     assert by_round[(old.id, QUESTIONS[1].id)].text == "We write it down"  # the record stays
 

@@ -19,7 +19,15 @@ from sqlmodel import select
 
 from bot.i18n import attachment_label, member_label
 from criteria.model import Pack
-from storage.models import Answer, AssessmentRound, Consensus, Membership, Role, Team
+from storage.models import (
+    Answer,
+    AnswerAttachment,
+    AssessmentRound,
+    Consensus,
+    Membership,
+    Role,
+    Team,
+)
 from storage.queries import display_name, team_members
 from storage.types import utcnow
 
@@ -117,7 +125,7 @@ class RoundReport:
 async def gather_round_report(
     session: AsyncSession, pack: Pack, team_id: int, round_id: int
 ) -> RoundReport:
-    """Everything one round's export shows, in five or six statements whatever the team size.
+    """Everything one round's export shows, in six or seven statements whatever the team size.
 
     Only the team's current members' answers are included: someone who left the team took
     their consent to be quoted with them. Raises LookupError if the round is not the team's,
@@ -153,6 +161,8 @@ async def gather_round_report(
     if team.anonymous_compare:
         members = _anonymised(members, round_id)
 
+    rows = await _member_answers(session, team_id, round_id)
+    files = await _attachment_labels(session, [row.id for row in rows])
     answers = tuple(
         AnswerRecord(
             person_id=row.person_id,
@@ -160,11 +170,11 @@ async def gather_round_report(
             status=row.status,
             text=row.text,
             rating=row.rating,
-            attachment=_attachment_label(row.attachment_kind, row.attachment_name),
+            attachment="; ".join(files.get(row.id, ())) or None,
             answered_at=row.created_at,
             edited_at=row.updated_at,
         )
-        for row in await _member_answers(session, team_id, round_id)
+        for row in rows
     )
     consensus_rows = (
         (await session.execute(select(Consensus).where(Consensus.round_id == round_id)))
@@ -200,13 +210,12 @@ async def gather_round_report(
 async def _member_answers(session: AsyncSession, team_id: int, round_id: int):
     result = await session.execute(
         select(
+            Answer.id,
             Answer.person_id,
             Answer.question_id,
             Answer.status,
             Answer.text,
             Answer.rating,
-            Answer.attachment_kind,
-            Answer.attachment_name,
             Answer.created_at,
             Answer.updated_at,
         )
@@ -239,13 +248,21 @@ def _anonymised(members: list[MemberInfo], round_id: int) -> list[MemberInfo]:
     ]
 
 
-def _attachment_label(kind: str | None, name: str | None) -> str | None:
-    """What was attached, in the reader's language: "photo: plan.jpg", or just "voice note"."""
-    if not kind and not name:
-        return None
-    if kind and name:
-        return f"{attachment_label(kind)}: {name}"
-    return attachment_label(kind) if kind else name
+async def _attachment_labels(session: AsyncSession, answer_ids: list[int]) -> dict[int, list[str]]:
+    """Answer id -> what was attached to it, in the reader's language ("photo", "document:
+    plan.pdf"), in the order sent; one statement."""
+    if not answer_ids:
+        return {}
+    rows = await session.execute(
+        select(AnswerAttachment.answer_id, AnswerAttachment.kind, AnswerAttachment.name)
+        .where(AnswerAttachment.answer_id.in_(answer_ids))
+        .order_by(AnswerAttachment.id)
+    )
+    labels: dict[int, list[str]] = {}
+    for answer_id, kind, name in rows.all():
+        label = f"{attachment_label(kind)}: {name}" if name else attachment_label(kind)
+        labels.setdefault(answer_id, []).append(label)
+    return labels
 
 
 def _consensus_record(row: Consensus) -> ConsensusRecord:

@@ -9,7 +9,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from storage.models import Answer, AnswerMessage, AnswerRevision, AnswerStatus, Conversation
+from storage.models import (
+    Answer,
+    AnswerAttachment,
+    AnswerMessage,
+    AnswerRevision,
+    AnswerStatus,
+    AssessmentRound,
+    Conversation,
+)
 from storage.types import utcnow
 
 # One answer holds at most this much text; a longer one is refused before anything is lost.
@@ -23,6 +31,11 @@ class SourceMessage:
 
     chat_id: int
     message_id: int
+
+
+def has_content(answer: Answer | None) -> bool:
+    """Something was said: text, or at least one file."""
+    return answer is not None and bool(answer.text or answer.attachments)
 
 
 async def get_answer(
@@ -41,14 +54,11 @@ async def get_answer(
 
 def _remember(session: AsyncSession, answer: Answer) -> None:
     """Keep the state being replaced, so every edit has a history."""
-    if answer.id is not None and (answer.text or answer.rating or answer.attachment_file_id):
+    if answer.id is not None and (answer.text or answer.rating):
+        # Attachments are only ever added (never replaced), so they need no history here.
         session.add(
             AnswerRevision(
-                answer_id=answer.id,
-                status=answer.status,
-                text=answer.text,
-                rating=answer.rating,
-                attachment_file_id=answer.attachment_file_id,
+                answer_id=answer.id, status=answer.status, text=answer.text, rating=answer.rating
             )
         )
 
@@ -62,7 +72,10 @@ async def _answer_row(
 ) -> Answer:
     answer = existing or await get_answer(session, round_id, person_id, question_id)
     if answer is None:
-        answer = Answer(round_id=round_id, person_id=person_id, question_id=question_id, text="")
+        # An empty list, not an unloaded one: reading it later must not reach for the database.
+        answer = Answer(
+            round_id=round_id, person_id=person_id, question_id=question_id, text="", attachments=[]
+        )
         session.add(answer)
         try:
             async with session.begin_nested():
@@ -120,10 +133,10 @@ async def attach_file(
     caption: str | None,
     source: SourceMessage | None,
 ) -> Answer:
-    """Keep a voice note, photo or document as the answer or as evidence beside its text."""
+    """Keep a voice note, photo or document as the answer or as evidence beside its text; each
+    one sent is kept, beside those sent before."""
     answer = await _answer_row(session, round_id, person_id, question_id)
-    _remember(session, answer)
-    answer.attachment_kind, answer.attachment_file_id, answer.attachment_name = kind, file_id, name
+    answer.attachments.append(AnswerAttachment(kind=kind, file_id=file_id, name=name))
     if caption:
         answer.text = answer.text + PART_SEPARATOR + caption if answer.text else caption
         if source is not None:
@@ -146,7 +159,11 @@ async def set_status(
 ) -> Answer:
     """Skip or mark 'not my area'; a skip never throws away an answer already given."""
     answer = await _answer_row(session, round_id, person_id, question_id)
-    if status == AnswerStatus.SKIPPED and answer.status == AnswerStatus.ANSWERED and answer.text:
+    if (
+        status == AnswerStatus.SKIPPED
+        and answer.status == AnswerStatus.ANSWERED
+        and has_content(answer)
+    ):
         return answer
     if answer.status != status:
         _remember(session, answer)
@@ -170,10 +187,21 @@ async def set_rating(
     return answer
 
 
+class ClosedRoundError(Exception):
+    """The edited message carried an answer of a round that is closed: its record stays."""
+
+    def __init__(self, round_name: str) -> None:
+        super().__init__(round_name)
+        self.round_name = round_name
+
+
 async def apply_message_edit(
     session: AsyncSession, source: SourceMessage, new_text: str
 ) -> Answer | None:
-    """The person edited a message that carried an answer: change that part of the answer."""
+    """The person edited a message that carried an answer: change that part of the answer.
+
+    None if the message carried no answer; ClosedRoundError if its round is closed.
+    """
     link = (
         await session.execute(
             select(AnswerMessage).where(
@@ -185,6 +213,9 @@ async def apply_message_edit(
     if link is None:
         return None
     answer = await session.get(Answer, link.answer_id)
+    round_ = await session.get(AssessmentRound, answer.round_id)
+    if round_.closed_at is not None:
+        raise ClosedRoundError(round_.name)
     parts = (
         (
             await session.execute(

@@ -65,7 +65,7 @@ async def _with_team_name(
 
 
 async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
-    """Everything stored about the person, as one JSON-ready document (eleven statements)."""
+    """Everything stored about the person, as one JSON-ready document (twelve statements)."""
     memberships = await _with_team_name(session, Membership, Membership.person_id == person.id)
     answer_rows = (
         await session.execute(
@@ -135,6 +135,8 @@ async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
                 "team": team_name,
                 "round": round_name,
                 **_plain(answer, ("person_id",)),
+                # Loaded with the answers (selectin): the files' Telegram ids, kinds and names.
+                "attachments": [_plain(file, ("answer_id",)) for file in answer.attachments],
                 "history": history.get(answer.id, []),
                 "source_messages": sources.get(answer.id, []),
             }

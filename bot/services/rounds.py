@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from bot.services import answers
 from criteria.model import Pack
-from storage.models import Answer, AnswerStatus, AssessmentRound, Team
+from storage.models import Answer, AnswerAttachment, AnswerStatus, AssessmentRound, Team
 from storage.types import utcnow
 
 
@@ -75,10 +75,6 @@ async def previous_answer(
     ).scalar_one_or_none()
 
 
-def has_content(answer: Answer | None) -> bool:
-    return answer is not None and bool(answer.text or answer.attachment_file_id)
-
-
 async def carry_over(
     session: AsyncSession, round_id: int, person_id: int, previous: Answer
 ) -> Answer:
@@ -87,8 +83,8 @@ async def carry_over(
         session, round_id, person_id, previous.question_id, previous.text, None, append=False
     )
     answer.rating = previous.rating
-    answer.attachment_kind = previous.attachment_kind
-    answer.attachment_file_id = previous.attachment_file_id
-    answer.attachment_name = previous.attachment_name
+    answer.attachments = [
+        AnswerAttachment(kind=a.kind, file_id=a.file_id, name=a.name) for a in previous.attachments
+    ]
     await session.flush()
     return answer

@@ -417,15 +417,20 @@ class Person(_Participant):
         return update
 
     async def edit(self, message: MessageRef, new_text: str) -> dict | None:
-        """Edit a text message this person sent; the bot gets an edited_message update."""
+        """Edit the text (or a photo's or document's caption) of a message this person sent; the
+        bot gets an edited_message update."""
         stored = self.fake.find_message(message, default_chat=self.chat)
         if stored.from_bot or stored.raw["from"]["id"] != self.id:
             raise AssertionError(f"{self} can only edit their own messages, not {stored}")
-        if "text" not in stored.raw:
-            raise AssertionError(f"{stored} has no text to edit")
+        if "text" not in stored.raw and "caption" not in stored.raw:
+            raise AssertionError(f"{stored} has no text or caption to edit")
         stored.history.append(copy.deepcopy(stored.raw))
-        stored.raw.pop("entities", None)
-        stored.raw.update(self._text_content(new_text))
+        if "text" in stored.raw:
+            stored.raw.pop("entities", None)
+            stored.raw.update(self._text_content(new_text))
+        else:
+            stored.raw.pop("caption_entities", None)
+            stored.raw["caption"] = new_text
         stored.raw["edit_date"] = unix_now()
         stored.edit_count += 1
         seq = self.fake._next_seq()
