@@ -17,7 +17,9 @@ from bot.i18n import _
 from bot.render import esc
 from bot.runtime import runtime
 from bot.services import membership
+from bot.turns import keep_for_turn, update_session
 from bot.update_log import note_outcome
+from storage.queries import person_state
 
 # What a removed person may still do: join again, read help, choose another team, see or delete
 # their own data.
@@ -36,9 +38,12 @@ async def stop_removed_people(update: Update, context: ContextTypes.DEFAULT_TYPE
         return  # the bot being blocked or unblocked, and group chats, are not this guard's
     if _still_allowed(update):
         return
-    async with runtime(context).sessions() as session:
-        team = await membership.team_left_behind(session, user.id)
+    rt = runtime(context)
+    async with update_session(rt) as session:
+        state = await person_state(session, user.id)
+        team = state.team_left_behind() if state is not None else None
         if team is None:
+            keep_for_turn(state)  # this was the turn's first query
             return
         await membership.forget_active_team(session, user.id)
         await session.commit()

@@ -24,12 +24,15 @@ from telegram.ext import (
 
 from bot.i18n import _
 from bot.runtime import runtime
+from bot.turns import update_session
 from bot.update_log import note_outcome
 from storage.models import ProcessedUpdate
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 REMEMBER_UPDATES_FOR = timedelta(days=2)
+# Core and built once: this runs for every update.
+_RECORD_UPDATE = insert(ProcessedUpdate.__table__)
 
 
 def register_first(app: Application, group: int) -> None:
@@ -44,12 +47,15 @@ def register_last(app: Application, group: int) -> None:
 
 
 async def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Stop here if this update id was handled before."""
-    # A bare INSERT on a connection: this runs for every update, so no ORM session for it.
+    """Stop here if this update id was handled before.
+
+    The row is written in the update's own transaction (bot.turns), so it is committed together
+    with the answer it led to: a crash in between loses both, and the redelivery is handled again.
+    """
     try:
-        async with runtime(context).engine.begin() as connection:
-            await connection.execute(
-                insert(ProcessedUpdate).values(update_id=update.update_id, processed_at=utcnow())
+        async with update_session(runtime(context)) as session:
+            await session.execute(
+                _RECORD_UPDATE, {"update_id": update.update_id, "processed_at": utcnow()}
             )
     except IntegrityError:
         log.info("duplicate update %s dropped", update.update_id)

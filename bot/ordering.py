@@ -1,7 +1,8 @@
 """Updates run concurrently, but one chat's updates run in the order they arrived.
 
 Two messages from one person must not race for the same conversation row; different people
-should not wait for each other.
+should not wait for each other. Each update runs in an UpdateWork (bot.turns): one session and
+one transaction from the guards to the turn's commit.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 from bot.rate_limit import as_reply
+from bot.turns import in_update_work
 from bot.update_log import logged_update
 
 
@@ -30,7 +32,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._in_flight += 1
         self._idle.clear()
         try:
-            await self._in_chat_order(update, as_reply(logged_update(update, coroutine)))
+            await self._in_chat_order(
+                update, as_reply(logged_update(update, in_update_work(coroutine)))
+            )
         finally:
             self._in_flight -= 1
             if not self._in_flight:

@@ -5,6 +5,10 @@ person who just wrote should not queue behind a reminder run, nor behind other p
 so messages sent while handling an update skip the overall limiter; everything else (scheduled
 jobs: reminders, digests) shares it. Group chats keep their 20-a-minute limit either way, and
 every request is retried after a 429 (RetryAfter).
+
+Every request made while handling an update first commits what the update's guards wrote, unless
+a turn carries that transaction on (bot.turns): the bot never waits on Telegram while holding the
+database for work it has finished, and nothing is shown before it is committed.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from contextvars import ContextVar
 from typing import Any
 
 from telegram.ext import AIORateLimiter
+
+from bot.turns import settle_update_work
 
 _handling_update: ContextVar[bool] = ContextVar("handling_update", default=False)
 
@@ -36,6 +42,12 @@ async def as_reply(coroutine: Awaitable[Any]) -> Any:
 
 class ReplyAwareRateLimiter(AIORateLimiter):
     """AIORateLimiter whose overall limit applies to broadcasts only."""
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        await settle_update_work()
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
 
     async def _run_request(self, chat, group, allow_paid_broadcast, callback, args, kwargs):
         # PTB decides `chat` (use the overall limiter) per method; a reply opts out of it.

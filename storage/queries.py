@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
-from sqlalchemy import case
+from sqlalchemy import bindparam, case
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import select
 
 from bot.domain.progress import TeamProgress, remaining_questions, team_progress
 from criteria.model import Pack, Question
-from storage.models import Answer, AssessmentRound, Membership, Person, Role
+from storage.models import Answer, AssessmentRound, Conversation, Membership, Person, Role, Team
 
 
 async def person_statuses(session: AsyncSession, round_id: int, person_id: int) -> dict[str, str]:
@@ -79,3 +81,75 @@ def display_name(person: Person) -> str:
     if person.first_name:
         return person.first_name
     return f"@{person.username}" if person.username else f"#{person.id}"
+
+
+@dataclass(frozen=True)
+class TeamOfMember:
+    team: Team
+    role: str
+    open_round: AssessmentRound | None  # the team's current round (see current_round)
+
+
+@dataclass(frozen=True)
+class PersonState:
+    """A person as an update finds them: where they are in the chat and which teams they're in."""
+
+    person: Person
+    conversation: Conversation | None
+    active_team: Team | None  # the team Person.active_team_id points at, member or not
+    teams: list[TeamOfMember]  # newest membership first
+
+    def team_left_behind(self) -> Team | None:
+        """The team they answered for but were removed from since (its name is shown to them)."""
+        if self.active_team is None or any(t.team.id == self.active_team.id for t in self.teams):
+            return None
+        return self.active_team
+
+    def answering_for(self) -> TeamOfMember | None:
+        """The team they answer for: their chosen one, else the one they joined last."""
+        if not self.teams:
+            return None
+        chosen = self.person.active_team_id
+        return next((t for t in self.teams if t.team.id == chosen), self.teams[0])
+
+
+def _person_state_query():
+    active_team = aliased(Team)
+    newer_round = aliased(AssessmentRound)
+    open_round_id = (
+        select(newer_round.id)
+        .where(newer_round.team_id == Membership.team_id, newer_round.closed_at.is_(None))
+        .order_by(newer_round.started_at.desc(), newer_round.id.desc())
+        .limit(1)
+        .correlate(Membership)
+        .scalar_subquery()
+    )
+    return (
+        select(Person, Conversation, active_team, Team, Membership.role, AssessmentRound)
+        .select_from(Person)
+        .outerjoin(Conversation, Conversation.person_id == Person.id)
+        .outerjoin(active_team, active_team.id == Person.active_team_id)
+        .outerjoin(Membership, Membership.person_id == Person.id)
+        .outerjoin(Team, Team.id == Membership.team_id)
+        .outerjoin(AssessmentRound, AssessmentRound.id == open_round_id)
+        .where(Person.telegram_user_id == bindparam("telegram_user_id"))
+        .order_by(Membership.joined_at.desc(), Membership.id.desc())
+    )
+
+
+# Built once: it runs for nearly every update, and building it (aliases and all) costs more
+# than running it.
+_PERSON_STATE = _person_state_query()
+
+
+async def person_state(session: AsyncSession, telegram_user_id: int) -> PersonState | None:
+    """The person, their conversation, active team and teams with open rounds (one statement).
+
+    One row per membership, so the cost follows the person's teams, never a team's size.
+    """
+    rows = (await session.execute(_PERSON_STATE, {"telegram_user_id": telegram_user_id})).all()
+    if not rows:
+        return None
+    person, conversation, active, _team, _role, _round = rows[0]
+    teams = [TeamOfMember(team, role, round_) for *_, team, role, round_ in rows if team]
+    return PersonState(person, conversation, active, teams)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from datetime import UTC, datetime
@@ -185,3 +186,31 @@ async def test_timestamps_come_back_timezone_aware(db):
     async with db.sessions() as session:
         stored = await session.get(Team, team.id)
     assert stored.created_at == moment and stored.created_at.tzinfo is not None
+
+
+async def test_sqlite_writers_of_two_engines_queue_without_stopping_the_event_loop(db, tmp_path):
+    """SQLite runs on the event loop's thread, so waiting for another connection's write lock
+    happens in asyncio: the holder, on the same loop, can finish, and the waiter then goes on."""
+    if db.backend != "sqlite":
+        pytest.skip("PostgreSQL has row locks and a pool of connections")
+    other = open_database("sqlite", db.url)
+    try:
+        async with db.sessions() as holder:
+            holder.add(Team(name="First", pack_id=PACK.id))
+            await holder.flush()  # BEGIN IMMEDIATE: this engine now holds the write lock
+
+            async def second_writer() -> None:
+                async with other.sessions() as session:
+                    session.add(Team(name="Second", pack_id=PACK.id))
+                    await session.commit()
+
+            waiting = asyncio.create_task(second_writer())
+            await asyncio.sleep(0.05)  # let it try, and find the lock taken
+            assert not waiting.done()
+            await holder.commit()
+        await asyncio.wait_for(waiting, 5)
+    finally:
+        await other.dispose()
+    async with db.sessions() as session:
+        names = (await session.execute(select(Team.name).order_by(Team.id))).scalars().all()
+    assert names == ["First", "Second"]

@@ -45,6 +45,12 @@ async def ensure_person(session: AsyncSession, user: TelegramUser) -> Person:
                 await session.execute(select(Person).where(Person.telegram_user_id == user.id))
             ).scalar_one()
         return person
+    keep_in_step(person, user)
+    return person
+
+
+def keep_in_step(person: Person, user: TelegramUser) -> None:
+    """Refresh name and language when Telegram's changed; they wrote, so they are reachable."""
     if (person.first_name, person.username) != (user.first_name[:128], user.username):
         person.first_name, person.username = user.first_name[:128], user.username
     if user.language_code and person.language_code != user.language_code:
@@ -53,7 +59,6 @@ async def ensure_person(session: AsyncSession, user: TelegramUser) -> Person:
     if person.unreachable_since is not None:
         # They wrote to us, so they can be written to again.
         person.unreachable_since = None
-    return person
 
 
 async def mark_unreachable(session: AsyncSession, telegram_user_id: int, since: datetime) -> None:

@@ -1,0 +1,81 @@
+"""One update, one transaction: what a typed answer costs the database, whatever the team size.
+
+The duplicate-update record, the access check, the person's state and the answer share one
+session and one commit (bot.turns), so a crash cannot record the update as handled without its
+answer, nor the other way round.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event, func
+from sqlmodel import select
+
+from bot.runtime import RUNTIME_KEY
+from storage.models import ProcessedUpdate
+from tests.support.databases import StatementCounter
+from tests.support.flows import answer_current, join, start_team
+
+# INSERT processed_update, SELECT person with their teams and conversation, SELECT answer (and
+# its attachments), UPDATE answer, INSERT answer_message.
+MOST_STATEMENTS_PER_TYPED_ANSWER = 6
+
+
+class UpdateCost:
+    """Statements and commits of the running bot's own engine (scheduler jobs left out)."""
+
+    def __init__(self, application) -> None:
+        self.statements = StatementCounter()
+        self.commits = 0
+        engine = application.bot_data[RUNTIME_KEY].engine.sync_engine
+        event.listen(engine, "before_cursor_execute", self.statements)
+        event.listen(engine, "commit", self._on_commit)
+
+    def _on_commit(self, _connection) -> None:
+        self.commits += 1
+
+    def of_updates(self) -> list[str]:
+        return [s for s in self.statements.statements if "lease" not in s]
+
+    async def of_typed_message(self, fake, person, text: str) -> tuple[list[str], int]:
+        await fake.wait_idle()
+        with self.statements.measure():
+            self.commits = 0
+            await person.send(text)
+            await person.wait_for_message(contains="Added to your answer")
+            await fake.wait_idle()
+            return self.of_updates(), self.commits
+
+
+async def test_a_typed_answer_is_one_transaction_of_a_few_statements(fake, bot, db):
+    cost = UpdateCost(bot)
+    _manager, token = await start_team(fake)
+    sam, _ = await join(fake, "Sam", token)
+    await sam.send("We start from what customers tell us.")
+    await sam.wait_for_message(contains="Saved")
+
+    statements, commits = await cost.of_typed_message(fake, sam, "Then we write it down.")
+
+    assert commits == 1, statements
+    assert len(statements) <= MOST_STATEMENTS_PER_TYPED_ANSWER, "\n".join(statements)
+    assert statements[0].lstrip().upper().startswith("INSERT INTO PROCESSED_UPDATE")
+    async with db.sessions() as session:
+        recorded = await session.execute(select(func.count()).select_from(ProcessedUpdate))
+        assert recorded.scalar_one() >= 4  # /newteam, /start, and both answers
+
+
+async def test_a_typed_answer_costs_the_same_in_a_bigger_team(fake, bot, db):
+    cost = UpdateCost(bot)
+    _manager, token = await start_team(fake)
+    sam, _ = await join(fake, "Sam", token)
+    await answer_current(sam, "First answer.")
+    await sam.send("Second answer, first part.")
+    await sam.wait_for_message(contains="Saved")
+    small, _ = await cost.of_typed_message(fake, sam, "More for a team of two.")
+
+    for name in ("Ana", "Ben", "Chen", "Dana", "Eli", "Fay"):
+        colleague, _ = await join(fake, name, token)
+        await answer_current(colleague, f"{name} answers too.")
+    big, commits = await cost.of_typed_message(fake, sam, "More for a team of eight.")
+
+    assert len(big) == len(small), "\n".join(big)
+    assert commits == 1
