@@ -7,9 +7,13 @@ answer, nor the other way round.
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import event, func
 from sqlmodel import select
+from telegram import Update
 
+from bot.ordering import PerChatUpdateProcessor
 from bot.runtime import RUNTIME_KEY
 from storage.models import ProcessedUpdate
 from tests.support.databases import StatementCounter
@@ -79,3 +83,48 @@ async def test_a_typed_answer_costs_the_same_in_a_bigger_team(fake, bot, db):
 
     assert len(big) == len(small), "\n".join(big)
     assert commits == 1
+
+
+async def test_an_update_waiting_for_its_own_chat_holds_no_place():
+    """Someone who sent several messages does not hold up the others while theirs queue."""
+    processor = PerChatUpdateProcessor(running_chats=2)
+    first_may_finish, other_done = asyncio.Event(), asyncio.Event()
+    done: list[str] = []
+
+    async def handle(name: str, wait: asyncio.Event | None = None) -> None:
+        if wait is not None:
+            await wait.wait()
+        done.append(name)
+        if name == "other":
+            other_done.set()
+
+    busy = private_update(1, chat_id=101)
+    queued = [private_update(n, chat_id=101) for n in (2, 3, 4)]
+    other = private_update(5, chat_id=202)
+    tasks = [asyncio.create_task(processor.process_update(busy, handle("1", first_may_finish)))]
+    tasks += [
+        asyncio.create_task(processor.process_update(u, handle(str(u.update_id)))) for u in queued
+    ]
+    tasks.append(asyncio.create_task(processor.process_update(other, handle("other"))))
+
+    await asyncio.wait_for(other_done.wait(), 5)
+    assert done == ["other"]  # chat 101's first update still runs, the rest wait their turn
+    first_may_finish.set()
+    await asyncio.gather(*tasks)
+    assert done == ["other", "1", "2", "3", "4"]
+
+
+def private_update(update_id: int, chat_id: int) -> Update:
+    return Update.de_json(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 0,
+                "chat": {"id": chat_id, "type": "private"},
+                "from": {"id": chat_id, "is_bot": False, "first_name": "P"},
+                "text": "hello",
+            },
+        },
+        None,
+    )
