@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, or_, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
@@ -121,26 +121,6 @@ async def team_roster(
         )
         for (person, role), mine in zip(members, progress.by_person, strict=True)
     ]
-
-
-async def team_left_behind(session: AsyncSession, telegram_user_id: int) -> Team | None:
-    """The team this person was answering for but is no longer a member of (one statement).
-
-    A removal keeps Person.active_team_id pointing at the team, which is how the person's next
-    message learns what happened.
-    """
-    return (
-        await session.execute(
-            select(Team)
-            .join(Person, Person.active_team_id == Team.id)
-            .where(
-                Person.telegram_user_id == telegram_user_id,
-                ~exists().where(
-                    and_(Membership.team_id == Team.id, Membership.person_id == Person.id)
-                ),
-            )
-        )
-    ).scalar_one_or_none()
 
 
 async def forget_active_team(session: AsyncSession, telegram_user_id: int) -> None:
