@@ -188,11 +188,13 @@ async def test_timestamps_come_back_timezone_aware(db):
     assert stored.created_at == moment and stored.created_at.tzinfo is not None
 
 
-async def test_sqlite_writers_of_two_engines_queue_without_stopping_the_event_loop(db, tmp_path):
+async def test_sqlite_writers_of_two_engines_queue_without_stopping_the_event_loop(
+    migrated_templates, tmp_path
+):
     """SQLite runs on the event loop's thread, so waiting for another connection's write lock
-    happens in asyncio: the holder, on the same loop, can finish, and the waiter then goes on."""
-    if db.backend != "sqlite":
-        pytest.skip("PostgreSQL has row locks and a pool of connections")
+    happens in asyncio: the holder, on the same loop, can finish, and the waiter then goes on.
+    (SQLite only: PostgreSQL has row locks and a pool of connections.)"""
+    db = open_database("sqlite", migrated_templates.sqlite_url(tmp_path))
     other = open_database("sqlite", db.url)
     try:
         async with db.sessions() as holder:
@@ -209,8 +211,9 @@ async def test_sqlite_writers_of_two_engines_queue_without_stopping_the_event_lo
             assert not waiting.done()
             await holder.commit()
         await asyncio.wait_for(waiting, 5)
+        async with db.sessions() as session:
+            names = (await session.execute(select(Team.name).order_by(Team.id))).scalars().all()
+        assert names == ["First", "Second"]
     finally:
         await other.dispose()
-    async with db.sessions() as session:
-        names = (await session.execute(select(Team.name).order_by(Team.id))).scalars().all()
-    assert names == ["First", "Second"]
+        await db.dispose()
