@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.callbacks import COMPARE_PATTERN, compare_data
 from bot.domain.compare import (
+    LEVEL_IDS,
     RATINGS_APART,
     Disagreement,
     MemberAnswer,
@@ -24,10 +25,9 @@ from bot.i18n import N_, _, maturity_label, member_label, ngettext
 from bot.render import MESSAGE_LIMIT, esc, preview
 from bot.runtime import runtime
 from bot.services.groups import answers_to_question
-from criteria.model import MATURITY_LEVELS, Pack
+from criteria.model import Pack
 from storage.queries import display_name, team_members
 
-LEVEL_LABELS = {level.id: level.label for level in MATURITY_LEVELS}
 STALE = N_("This comparison is out of date. Send /compare to start again.")
 NAME_CHARS = 40
 EXCERPT_RANGE = (60, 600)  # characters of each answer shown, depending on how many there are
@@ -182,9 +182,7 @@ def _entries(comparison: QuestionComparison, room: int) -> str:
         if entry.status == "not_my_area":
             line = f"{label} · " + _("<i>not my area</i>")
         else:
-            rating = (
-                f" · {esc(maturity_label(entry.rating))}" if entry.rating in LEVEL_LABELS else ""
-            )
+            rating = f" · {esc(maturity_label(entry.rating))}" if entry.rating in LEVEL_IDS else ""
             line = f"{label}{rating}\n{esc(preview(entry.text, excerpt_chars)) or '—'}"
         if used + len(line) + 1 > room:
             more = len(entries) - shown

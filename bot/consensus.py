@@ -56,7 +56,7 @@ from bot.i18n import _, maturity_label, ngettext
 from bot.i18n import number as written_number
 from bot.render import esc, preview, split_message
 from bot.runtime import runtime
-from bot.services import groups
+from bot.services import groups, membership
 from criteria.model import Area, Pack
 from storage.models import AssessmentRound, Consensus, Person, Team
 from storage.types import utcnow
@@ -291,7 +291,10 @@ async def vote_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             await session.execute(select(Person).where(Person.telegram_user_id == answer.user.id))
         ).scalar_one_or_none()
         round_ = await session.get(AssessmentRound, row.round_id)
-        if person is None or await groups.role_in_team(session, round_.team_id, person.id) is None:
+        if (
+            person is None
+            or await membership.role_in_team(session, round_.team_id, person.id) is None
+        ):
             log.info("vote in poll %s from a non-member ignored", answer.poll_id)
             return
         options = answer.option_ids

@@ -138,16 +138,13 @@ async def _manager_languages(session, team: Team, chat_ids) -> dict[int, str]:
 def in_language(digest: Digest, pack: Pack, language: str) -> Digest:
     """The digest (built from the untranslated pack) with its area titles in `language`."""
     translated = pack.translated(language)
-    title_of = {area.title: translated.area(area.id).title for area in pack.areas()}
     return replace(
         digest,
         areas=tuple(
-            replace(line, title=title_of.get(line.title, line.title)) for line in digest.areas
+            replace(line, title=translated.area(line.area_id).title) for line in digest.areas
         ),
-        heatmap=replace(
-            digest.heatmap,
-            areas=tuple(title_of.get(title, title) for title in digest.heatmap.areas),
-        ),
+        # The heatmap has a column for every area, in the pack's order.
+        heatmap=replace(digest.heatmap, areas=tuple(area.title for area in translated.areas())),
     )
 
 

@@ -24,7 +24,8 @@ from bot.export.limits import TELEGRAM_UPLOAD_LIMIT_BYTES, ExportFile
 from bot.i18n import N_, _, day_and_date
 from bot.render import esc, preview
 from bot.runtime import runtime
-from bot.services.exports import role_in_team, rounds_of_team
+from bot.services.membership import role_in_team
+from bot.services.rounds import newest_rounds
 from bot.turns import open_turn
 from storage.models import AssessmentRound, Role
 
@@ -79,7 +80,7 @@ async def offer_export(update: Update, context: ContextTypes.DEFAULT_TYPE, uploa
         if assessment.role != Role.MANAGER:
             await message.reply_text(_(MANAGERS_ONLY_TEXT).format(team=esc(assessment.team.name)))
             return
-        rounds = await rounds_of_team(turn.session, assessment.team.id, ROUND_CHOICES)
+        rounds = await newest_rounds(turn.session, assessment.team.id, ROUND_CHOICES)
         if len(rounds) > 1:
             await message.reply_text(
                 _("📦 Which round of <b>{team}</b> do you want as files?").format(
@@ -106,7 +107,7 @@ async def export_chosen_round(
         round_ = await turn.session.get(AssessmentRound, round_id)
         role = None
         if round_ is not None:
-            role = await role_in_team(turn.session, turn.person.id, round_.team_id)
+            role = await role_in_team(turn.session, round_.team_id, turn.person.id)
         if role != Role.MANAGER:
             # A forged id, a round of another team, or someone who is no longer its manager.
             await query.answer(_("Only the team's managers can export this round."), True)

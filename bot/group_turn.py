@@ -19,7 +19,8 @@ from bot import i18n
 from bot.i18n import N_, _
 from bot.render import esc, preview
 from bot.runtime import Runtime
-from bot.services.groups import link_of_chat, role_in_team
+from bot.services.groups import link_of_chat
+from bot.services.membership import role_in_team
 from bot.services.people import ensure_person
 from bot.services.teams import removal_of
 from bot.turns import as_telegram_user

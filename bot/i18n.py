@@ -203,8 +203,3 @@ def maturity_label(level_id: str) -> str:
     """A maturity level's label in the current language; an unknown id is shown as it is."""
     level = _LEVELS_BY_ID.get(level_id)
     return _(level.label) if level is not None else level_id
-
-
-def maturity_description(level_id: str) -> str:
-    level = _LEVELS_BY_ID.get(level_id)
-    return _(level.description) if level is not None else ""

@@ -31,7 +31,7 @@ from bot import i18n
 from bot.runtime import Runtime
 from bot.services.answers import conversation_of
 from bot.services.people import TelegramUser, ensure_person, keep_in_step
-from bot.services.teams import Assessment, active_assessment
+from bot.services.teams import Assessment, active_assessment, assessment_of
 from criteria.loader import PackRegistry
 from criteria.model import Pack
 from storage.db import settled_before_new_sessions
@@ -223,7 +223,7 @@ async def _load_turn(
         person = state.person
         keep_in_step(person, telegram_user)
         await session.flush()
-        assessment = _assessment_of(state)
+        assessment = assessment_of(state)
         conversation = state.conversation
         if conversation is None:
             conversation = Conversation(person_id=person.id)
@@ -231,11 +231,3 @@ async def _load_turn(
     turn = Turn(session, person, assessment, None, conversation)
     turn.settle_language(rt.packs)
     return turn
-
-
-def _assessment_of(state: PersonState) -> Assessment | None:
-    """What bot.services.teams.active_assessment finds, from what the state already holds."""
-    team = state.answering_for()
-    if team is None or team.open_round is None:
-        return None
-    return Assessment(team.team, team.open_round, team.role)

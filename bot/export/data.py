@@ -7,7 +7,6 @@ Gathering costs the same fixed number of statements whatever the team size.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from bot.domain.compare import anonymous_numbers
 from bot.i18n import attachment_label, member_label
 from criteria.model import Pack
 from storage.models import (
@@ -235,17 +235,18 @@ def _round_info(round_: AssessmentRound) -> RoundInfo:
 def _anonymised(members: list[MemberInfo], round_id: int) -> list[MemberInfo]:
     """Number the members in an order that reveals nothing: not by role, name or joining.
 
-    The order is a hash of the round and person ids, so it is stable within a round (the
-    spreadsheet and the PDF agree on who "Member 2" is) and unrelated to who anyone is.
+    The numbering is the comparisons' (bot.domain.compare.anonymous_numbers) salted with the
+    round, so it is stable within a round (the spreadsheet and the PDF agree on who "Member 2"
+    is) and unrelated to who anyone is.
     """
-
-    def shuffled(member: MemberInfo) -> str:
-        return hashlib.sha256(f"{round_id}:{member.person_id}".encode()).hexdigest()
-
-    return [
-        MemberInfo(member.person_id, member_label(number), member.role)
-        for number, member in enumerate(sorted(members, key=shuffled), start=1)
-    ]
+    numbers = anonymous_numbers((member.person_id for member in members), str(round_id))
+    return sorted(
+        (
+            MemberInfo(member.person_id, member_label(numbers[member.person_id]), member.role)
+            for member in members
+        ),
+        key=lambda member: numbers[member.person_id],
+    )
 
 
 async def _attachment_labels(session: AsyncSession, answer_ids: list[int]) -> dict[int, list[str]]:

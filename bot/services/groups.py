@@ -33,17 +33,6 @@ async def link_of_chat(session: AsyncSession, chat_id: int) -> GroupLink | None:
     ).scalar_one_or_none()
 
 
-async def role_in_team(session: AsyncSession, team_id: int, person_id: int) -> str | None:
-    """The person's role in the team, or None when they are not a member."""
-    return (
-        await session.execute(
-            select(Membership.role).where(
-                Membership.team_id == team_id, Membership.person_id == person_id
-            )
-        )
-    ).scalar_one_or_none()
-
-
 async def managed_teams(session: AsyncSession, person_id: int) -> list[Team]:
     rows = await session.execute(
         select(Team)

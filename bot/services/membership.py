@@ -144,3 +144,14 @@ async def choose_team(session: AsyncSession, person: Person, team_id: int) -> Te
     if team is not None:
         person.active_team_id = team.id
     return team
+
+
+async def role_in_team(session: AsyncSession, team_id: int, person_id: int) -> str | None:
+    """The person's role in the team, or None when they are not a member."""
+    return (
+        await session.execute(
+            select(Membership.role).where(
+                Membership.team_id == team_id, Membership.person_id == person_id
+            )
+        )
+    ).scalar_one_or_none()

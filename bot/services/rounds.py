@@ -17,6 +17,17 @@ from storage.models import Answer, AnswerAttachment, AnswerStatus, AssessmentRou
 from storage.types import utcnow
 
 
+async def newest_rounds(session: AsyncSession, team_id: int, limit: int) -> list[AssessmentRound]:
+    """The team's newest rounds, newest first."""
+    result = await session.execute(
+        select(AssessmentRound)
+        .where(AssessmentRound.team_id == team_id)
+        .order_by(AssessmentRound.started_at.desc(), AssessmentRound.id.desc())
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
 async def round_count(session: AsyncSession, team_id: int) -> int:
     return (
         await session.execute(

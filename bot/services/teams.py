@@ -21,7 +21,7 @@ from sqlmodel import select
 from bot.domain.team_rules import invite_admits_removed
 from criteria.model import Pack
 from storage.models import AssessmentRound, Invite, Membership, Person, Role, Team, TeamRemoval
-from storage.queries import current_round
+from storage.queries import PersonState, person_state
 from storage.types import utcnow
 
 DEFAULT_INVITE_LIFETIME = timedelta(days=30)
@@ -208,20 +208,15 @@ class Assessment:
     role: str
 
 
+def assessment_of(state: PersonState | None) -> Assessment | None:
+    """The team the person answers for (their chosen one, else their newest) and its open round,
+    from what storage.queries.person_state read."""
+    team = state.answering_for() if state is not None else None
+    if team is None or team.open_round is None:
+        return None
+    return Assessment(team.team, team.open_round, team.role)
+
+
 async def active_assessment(session: AsyncSession, person: Person) -> Assessment | None:
-    """The team the person answers for (their chosen one, else their newest) and its round."""
-    rows = (
-        await session.execute(
-            select(Team, Membership.role)
-            .join(Membership, Membership.team_id == Team.id)
-            .where(Membership.person_id == person.id)
-            .order_by(Membership.joined_at.desc(), Membership.id.desc())
-        )
-    ).all()
-    if not rows:
-        return None
-    team, role = next(((t, r) for t, r in rows if t.id == person.active_team_id), rows[0])
-    round_ = await current_round(session, team.id)
-    if round_ is None:
-        return None
-    return Assessment(team, round_, role)
+    """assessment_of the person as the database has them now (one statement)."""
+    return assessment_of(await person_state(session, person.telegram_user_id))
