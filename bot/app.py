@@ -35,6 +35,7 @@ from bot import (
     schedule,
     team_admin,
 )
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.errors import on_error
 from bot.jobs import start_schedules
@@ -63,8 +64,13 @@ class Groups:
     FEATURES = 0  # every feature, then the fallbacks
 
 
-def build_application(settings: Settings, packs: PackRegistry | None = None) -> Application:
-    """Everything the bot runs, wired from settings; nothing registers at import time."""
+def build_application(
+    settings: Settings, packs: PackRegistry | None = None, clock: Clock = system_clock
+) -> Application:
+    """Everything the bot runs, wired from settings; nothing registers at import time.
+
+    `clock` is what every decision about time reads (bot/clock.py): the system's, or a test's.
+    """
     packs = packs or load_packs(settings.criteria_dir)
     for problem in packs.errors:
         log.error("criteria pack not loaded:\n%s", problem)
@@ -91,6 +97,7 @@ def build_application(settings: Settings, packs: PackRegistry | None = None) -> 
     )
     application.bot_data["settings"] = settings
     application.bot_data["packs"] = packs
+    application.bot_data["clock"] = clock
 
     guards.register_first(application, Groups.DEDUPLICATE)
     language.register_first(application, Groups.LANGUAGE)
@@ -129,6 +136,7 @@ async def _open_resources(application: Application) -> None:
         engine=engine,
         sessions=session_factory(engine),
         bot_username=application.bot.username,
+        clock=application.bot_data["clock"],
     )
     # The menus in every interface language; Telegram shows the one matching the app's
     # language, and the English one (set without a language code) to everyone else.

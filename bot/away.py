@@ -19,7 +19,6 @@ from bot.runtime import runtime
 from bot.services.people import pause_reminders
 from bot.services.schedules import team_zone
 from bot.turns import Turn, open_turn
-from storage.types import utcnow
 
 PRIVATE = filters.ChatType.PRIVATE
 AWAY_PATTERN = re.compile(r"^away:(?P<choice>day|week|date|off)$")
@@ -51,7 +50,7 @@ async def away_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     argument = " ".join(context.args or []).strip().lower()
     async with open_turn(runtime(context), update.effective_user) as turn:
         zone = _zone_of(turn, runtime(context).settings.default_timezone)
-        now = utcnow()
+        now = turn.now
         if not argument:
             await message.reply_text(
                 _status_text(turn, zone, now), reply_markup=_keyboard(turn, now)
@@ -89,7 +88,7 @@ async def away_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
                 query.message.chat.id,
                 _(
                     "Send the date reminders should start again, like <code>/away {date}</code>."
-                ).format(date=_example_date(utcnow())),
+                ).format(date=_example_date(turn.now)),
             )
             return
         zone = _zone_of(turn, runtime(context).settings.default_timezone)
@@ -97,7 +96,7 @@ async def away_pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             pause_reminders(turn.person, None)
             text = _(BACK_ON_TEXT)
         else:
-            until = utcnow() + AWAY_SPANS[choice]
+            until = turn.now + AWAY_SPANS[choice]
             pause_reminders(turn.person, until)
             text = _paused_text(until, zone, date_given=False)
     await query.answer(_("Done"))

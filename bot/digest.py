@@ -34,7 +34,6 @@ from bot.turns import open_turn
 from criteria.model import Pack
 from storage.models import Person, Role, Team
 from storage.queries import current_round
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             )
             return
         team, round_ = turn.assessment.team, turn.assessment.round
-        today = utcnow().astimezone(ZoneInfo(team_zone(team, rt.settings.default_timezone)))
+        today = turn.now.astimezone(ZoneInfo(team_zone(team, rt.settings.default_timezone)))
         digest, _recipients = await compose_digest(
             turn.session, turn.pack, team, round_, today.date()
         )

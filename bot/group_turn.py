@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,6 +53,7 @@ class GroupTurn:
     role: str | None  # the person's role in the linked team; None when not a member
     round: AssessmentRound | None
     pack: Pack | None
+    now: datetime  # the moment the turn opened, by the bot's clock (bot/clock.py)
     removed: bool = False  # not a member because a manager removed them
 
     def refusal(self, need: Need = Need.MEMBER, needs_round: bool = False) -> str | None:
@@ -87,7 +89,9 @@ async def open_group_turn(rt: Runtime, user: User, chat_id: int):
         i18n.set_language(language)
         if round_ is not None:
             pack = rt.packs.get(round_.pack_id).translated(language or i18n.SOURCE_LANGUAGE)
-        yield GroupTurn(session, person, chat_id, link, team, role, round_, pack, removed)
+        yield GroupTurn(
+            session, person, chat_id, link, team, role, round_, pack, rt.clock(), removed
+        )
         await session.commit()
 
 

@@ -290,7 +290,7 @@ async def _offer_join(update: Update, context: ContextTypes.DEFAULT_TYPE, chat_i
                 ),
             )
             return
-        invite = await teams.standing_invite(turn.session, turn.team.id)
+        invite = await teams.standing_invite(turn.session, turn.team.id, turn.now)
         await turn.session.commit()
         team_name = turn.team.name
     link = invite_link(rt.bot_username, invite.token)

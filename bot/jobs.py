@@ -60,10 +60,6 @@ START_SWEEP_JOB_ID = "schedule-sweep-at-start"
 STARTED_AT_KEY = "schedules_started_at"
 RUNNING_KEY = "schedule_runs_in_progress"
 
-# The scheduling clock. Tests replace it to stand at a chosen moment; the delivery log's own
-# timestamps stay real, so "claimed before this process started" keeps its meaning.
-clock: Callable[[], datetime] = utcnow
-
 Runner = Callable[[Runtime, Bot, RunRequest], Awaitable[RunOutcome]]
 RUNNERS: dict[ScheduleKind, Runner] = {
     ScheduleKind.REMINDER: run_reminders,
@@ -89,6 +85,30 @@ class DeferredRun:
 
     team_id: int
     kind: ScheduleKind
+    at: datetime  # the end of the quiet hours it waits for
+
+
+def planned_for(job) -> datetime | None:
+    """The moment, by the bot's clock, a slot or after-quiet-hours job was set for."""
+    if isinstance(job.data, SlotJob):
+        return job.data.slot.at
+    if isinstance(job.data, DeferredRun):
+        return job.data.at
+    return None
+
+
+def clock_of(application: Application) -> datetime:
+    """Now, by the Application's clock (bot/clock.py). The delivery log's own timestamps stay
+    on the system clock, so "claimed before this process started" keeps its meaning."""
+    return application.bot_data[RUNTIME_KEY].clock()
+
+
+def _delay_until(application: Application, at: datetime) -> timedelta:
+    """How long until `at` by the bot's clock. Jobs wait that long rather than for an absolute
+    instant of the system clock, so the scheduler follows the bot's clock (bot/clock.py): the
+    same in production, and a test standing at another moment still schedules as it would then.
+    """
+    return max(at - clock_of(application), timedelta(0))
 
 
 def job_id(kind: ScheduleKind, team_id: int) -> str:
@@ -109,7 +129,7 @@ async def start_schedules(application: Application) -> None:
     rt: Runtime = application.bot_data[RUNTIME_KEY]
     async with rt.sessions() as session:
         teams = await all_teams(session)
-    now = clock()
+    now = clock_of(application)
     for team in teams:
         schedule_team(application, team, now)
     sweep_settings = {
@@ -146,7 +166,7 @@ def schedule_team(
 ) -> dict[ScheduleKind, Slot | None]:
     """(Re)set both of a team's jobs to their next slots; returns those slots."""
     rt: Runtime = application.bot_data[RUNTIME_KEY]
-    now = now or clock()
+    now = now or clock_of(application)
     upcoming = {}
     for kind in ScheduleKind:
         slot = next_slot(kind, recurrence_of(team, kind, rt.settings.default_timezone), now)
@@ -159,7 +179,7 @@ def schedule_team(
             continue
         application.job_queue.run_once(
             slot_job,
-            when=slot.at,
+            when=_delay_until(application, slot.at),
             data=SlotJob(team.id, slot),
             name=name,
             job_kwargs={
@@ -195,17 +215,17 @@ async def slot_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             # Changed (or switched off) on another instance since this job was set.
             log.info("team %s's %s schedule changed: %s not run", team.id, slot.kind, slot.period)
         elif await is_leader(context):
-            await run_slot(application, team.id, slot.kind, slot.period, clock())
+            await run_slot(application, team.id, slot.kind, slot.period, clock_of(application))
         else:
             log.debug("not the scheduler lease holder: %s left to the leader", planned)
     finally:
-        schedule_team(application, team, max(clock(), slot.at))
+        schedule_team(application, team, max(clock_of(application), slot.at))
 
 
 async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await refresh_jobs(context.application)
     if await is_leader(context):
-        await sweep(context.application, clock())
+        await sweep(context.application, clock_of(context.application))
 
 
 async def refresh_jobs(application: Application, now: datetime | None = None) -> None:
@@ -215,7 +235,7 @@ async def refresh_jobs(application: Application, now: datetime | None = None) ->
     team's next (changed through another instance), and drops those of deleted teams.
     """
     rt: Runtime = application.bot_data[RUNTIME_KEY]
-    now = now or clock()
+    now = now or clock_of(application)
     async with rt.sessions() as session:
         teams = await all_teams(session)
     for team in teams:
@@ -294,8 +314,8 @@ def defer_run(application: Application, team_id: int, kind: ScheduleKind, until:
     log.info("team %s's %s waits for the end of quiet hours (%s)", team_id, kind, until)
     application.job_queue.run_once(
         deferred_run_job,
-        when=until,
-        data=DeferredRun(team_id, kind),
+        when=_delay_until(application, until),
+        data=DeferredRun(team_id, kind, until),
         name=name,
         job_kwargs={
             "id": name,
@@ -309,7 +329,7 @@ async def deferred_run_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Quiet hours ended: the leader's sweep of that team runs what waited, if still due."""
     deferred: DeferredRun = context.job.data
     if await is_leader(context):
-        await sweep(context.application, clock(), {deferred.team_id})
+        await sweep(context.application, clock_of(context.application), {deferred.team_id})
 
 
 async def run_slot(
@@ -328,7 +348,7 @@ async def run_slot(
     try:
         rt: Runtime = application.bot_data[RUNTIME_KEY]
         claimed_before = application.bot_data.get(STARTED_AT_KEY) or utcnow()
-        request = RunRequest(team_id, period, now, claimed_before, clock)
+        request = RunRequest(team_id, period, now, claimed_before, rt.clock)
         outcome = await RUNNERS[kind](rt, application.bot, request)
     except Exception:
         # The run record stays pending, so the next sweep (within the grace period) resumes it.

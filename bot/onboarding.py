@@ -142,7 +142,7 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                 return
             await answering.resume(turn, context, message.chat_id)
             return
-        result = await teams.join_with_invite(turn.session, turn.person, token[:64])
+        result = await teams.join_with_invite(turn.session, turn.person, token[:64], turn.now)
         await turn.commit()
         if result.outcome == JoinOutcome.REMOVED:
             await message.reply_text(_(REMOVED_TEXT).format(team=esc(result.team.name)))
@@ -201,7 +201,7 @@ async def new_team_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             return
         pack = rt.packs.get(DEFAULT_PACK_ID)
         team, _round, invite = await teams.create_team(
-            turn.session, turn.person, name, pack, rt.settings.default_timezone
+            turn.session, turn.person, name, pack, rt.settings.default_timezone, turn.now
         )
         await turn.commit()  # the link must work the moment it is shown
         link = invite_link(rt.bot_username, invite.token)
@@ -253,6 +253,7 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             role=options.role,
             lifetime=options.lifetime,
             max_uses=options.max_uses,
+            now=turn.now,
         )
         await turn.commit()
         link = invite_link(rt.bot_username, invite.token)
@@ -271,7 +272,7 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def _revoke_invites(turn: Turn, message: Message) -> None:
     """Every link of the team that still works stops working; members stay members."""
     team = turn.assessment.team
-    count = await teams.revoke_invites(turn.session, team.id)
+    count = await teams.revoke_invites(turn.session, team.id, turn.now)
     await turn.commit()
     if count == 0:
         await message.reply_text(

@@ -6,7 +6,6 @@ team's pack again; people see their previous answers and keep them with one tap 
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from telegram import Update
@@ -66,7 +65,7 @@ async def round_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if refusal is not None:
             await message.reply_text(refusal_text(refusal))
             return
-        today = datetime.now(ZoneInfo(_zone(turn, context))).date()
+        today = turn.now.astimezone(ZoneInfo(_zone(turn, context))).date()
         try:
             if action == "new":
                 text = await _new_round(turn, context, rest, today)

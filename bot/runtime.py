@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext
 
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 from criteria.loader import PackRegistry
 
@@ -20,6 +21,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     bot_username: str = ""
+    clock: Clock = system_clock  # every decision about time reads this (bot/clock.py)
 
 
 def runtime(context: CallbackContext) -> Runtime:

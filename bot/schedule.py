@@ -94,7 +94,7 @@ async def schedule_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         ).first() is not None
     if args:
         jobs.schedule_team(context.application, team)
-    overview = schedule_text(team, rt.settings.default_timezone, jobs.clock(), has_group)
+    overview = schedule_text(team, rt.settings.default_timezone, rt.clock(), has_group)
     await message.reply_text(f"✅ {done}\n\n{overview}" if done else overview)
 
 

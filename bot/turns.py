@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -159,6 +160,7 @@ class Turn:
     assessment: Assessment | None
     pack: Pack | None
     conversation: Conversation
+    now: datetime  # the moment the turn opened, by the bot's clock (bot/clock.py)
     language: str = i18n.SOURCE_LANGUAGE
 
     @property
@@ -228,6 +230,6 @@ async def _load_turn(
         if conversation is None:
             conversation = Conversation(person_id=person.id)
             session.add(conversation)
-    turn = Turn(session, person, assessment, None, conversation)
+    turn = Turn(session, person, assessment, None, conversation, rt.clock())
     turn.settle_language(rt.packs)
     return turn

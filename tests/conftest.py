@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
+import time_machine
 
 from tests.support.botrunner import running_bot
 from tests.support.databases import BACKENDS, MigratedTemplates, empty_all_tables, open_database
 from tests.support.fake_telegram import FakeTelegram
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--system-time",
+        metavar="ISO-INSTANT",
+        help="run the suite with the system clock moved to this instant (and ticking on from "
+        "there), to show that no test depends on the time of day or the date: "
+        "--system-time 2030-11-25T03:00:00+00:00",
+    )
+
+
+def pytest_configure(config):
+    """With --system-time, every clock the suite and the bot read says that moment."""
+    moment = config.getoption("--system-time")
+    if moment:
+        config._time_travel = time_machine.travel(datetime.fromisoformat(moment), tick=True)
+        config._time_travel.start()
+
+
+def pytest_unconfigure(config):
+    if getattr(config, "_time_travel", None) is not None:
+        config._time_travel.stop()
+
+
+def pytest_report_header(config):
+    moment = config.getoption("--system-time")
+    return f"system time moved to {moment}" if moment else None
 
 
 @pytest.fixture(scope="session")

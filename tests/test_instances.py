@@ -3,7 +3,7 @@ instance takes over the schedules when the leader stops.
 
 Both instances run through bot.serve in webhook mode, as they would behind a load balancer (the
 fake Bot API posts each update to the instance that set the webhook last). Time is the
-scheduling clock both share (bot.jobs.clock, as if NTP-synchronised); jobs are fired by running
+clock both are built with (bot/clock.py, as if NTP-synchronised); jobs are fired by running
 their callbacks as PTB does. The operator commands run as `python -m bot ...` processes.
 """
 
@@ -75,17 +75,16 @@ def context_of(application) -> SimpleNamespace:
     return SimpleNamespace(application=application)
 
 
-async def test_two_instances_send_once_and_the_second_takes_over(fake, db, monkeypatch, tmp_path):
+async def test_two_instances_send_once_and_the_second_takes_over(fake, db, tmp_path):
     clock = Clock(MONDAY - timedelta(minutes=1))
-    monkeypatch.setattr(jobs, "clock", clock)
     seeded = await seed_team(db, fake, members=("Alice", "Bob", "Carol"))
     people = list(seeded.people.values())  # the manager has questions left too
     maria, reminders = seeded.people["Maria"], f"reminders:team:{seeded.team_id}"
     async with AsyncExitStack() as first_running:
         first = (
-            await first_running.enter_async_context(running_webhook_bot(fake, db.url))
+            await first_running.enter_async_context(running_webhook_bot(fake, db.url, clock=clock))
         ).application
-        async with running_webhook_bot(fake, db.url) as second_service:
+        async with running_webhook_bot(fake, db.url, clock=clock) as second_service:
             second = second_service.application
             assert [await is_leader(context_of(app)) for app in (first, second)] == [True, False]
 

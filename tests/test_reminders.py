@@ -2,8 +2,9 @@
 
 Time is controlled, never waited for: runs are started by calling the job functions with a
 chosen `now` (bot.jobs.run_slot, bot.jobs.sweep) or by running a scheduled job's callback as PTB
-does when its time comes (`fire`), and the tests replace the scheduling clock (bot.jobs.clock)
-before the bot starts, so its start-up sweep sees that moment.
+does when its time comes (`fire`), and the bot is built with a clock standing at the test's
+chosen moment (`running_bot(..., clock=Clock(...))`), so its start-up sweep, /away and /schedule
+see that moment too; nothing depends on when the suite runs.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from tests.support.schedules import (
     PACK,
     QUESTIONS,
     REMINDER,
+    WEDNESDAY_NOON,
     Clock,
     answer,
     deliveries_of,
@@ -104,14 +106,15 @@ async def test_finished_away_left_and_blocked_people_get_no_reminder(fake, db):
         )
         await session.commit()
     alice, carol, dave, erin = (seeded.people[n] for n in ("Alice", "Carol", "Dave", "Erin"))
-    async with running_bot(fake, db.url) as app:
+    clock = Clock(WEDNESDAY_NOON)  # outside quiet hours: the run sends what it may
+    async with running_bot(fake, db.url, clock=clock) as app:
         await carol.command("/away")
         choice = await carol.wait_for_message(contains="reminders are on")
         await carol.press(choice, "🔕 1 week")
         await carol.wait_for_message(contains="No reminders until")
         dave.block_bot()
 
-        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", utcnow())
+        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", clock())
         assert outcome.report.sent == 1 and outcome.report.unreachable == 1
         assert outcome.skipped == {"finished": 2, "away": 1}
         assert len(reminders_to(alice)) == 1
@@ -120,7 +123,7 @@ async def test_finished_away_left_and_blocked_people_get_no_reminder(fake, db):
         assert [c.error_code for c in fake.clear_rejected_calls()] == [403]
 
         # Dave is now known to be unreachable: the next run does not even try him.
-        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-thu", utcnow())
+        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-thu", clock())
         assert outcome.skipped["unreachable"] == 1
         assert not fake.rejected_calls
 
@@ -168,22 +171,23 @@ async def test_weekly_cap(fake, db):
 async def test_away_until_a_date_and_back(fake, db):
     seeded = await seed_team(db, fake, members=("Alice",))
     alice = seeded.people["Alice"]
-    async with running_bot(fake, db.url) as app:
+    clock = Clock(WEDNESDAY_NOON)  # outside quiet hours: the run sends what it may
+    async with running_bot(fake, db.url, clock=clock) as app:
         await alice.command("/away", "2026-02-30")
         await alice.wait_for_message(contains="not a date on the calendar")
         await alice.command("/away", "2020-01-01")
         await alice.wait_for_message(contains="not in the future")
-        until = (utcnow() + timedelta(days=10)).date()
+        until = (clock() + timedelta(days=10)).date()
         await alice.command("/away", until.isoformat())
         await alice.wait_for_message(contains=f"No reminders until {until:%a %d %b}")
 
-        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", utcnow())
+        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", clock())
         assert outcome.skipped == {"away": 1} and not reminders_to(alice)
-        later = utcnow() + timedelta(days=11)
+        later = clock() + timedelta(days=11)
         await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-thu", later)
         assert len(reminders_to(alice)) == 1
 
-        await alice.command("/away", (utcnow() + timedelta(days=400)).date().isoformat())
+        await alice.command("/away", (clock() + timedelta(days=400)).date().isoformat())
         await alice.wait_for_message(contains="up to a year")
         await alice.command("/away", "off")
         await alice.wait_for_message(contains="Reminders are back on")
@@ -196,14 +200,15 @@ async def test_away_until_a_date_and_back(fake, db):
 async def test_reminder_button_pauses_for_a_week(fake, db):
     seeded = await seed_team(db, fake, members=("Alice",))
     alice = seeded.people["Alice"]
-    async with running_bot(fake, db.url) as app:
-        await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", utcnow())
+    clock = Clock(WEDNESDAY_NOON)  # outside quiet hours: the reminder goes out
+    async with running_bot(fake, db.url, clock=clock) as app:
+        await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", clock())
         reminder = await alice.wait_for_message(contains="self-assessment still has")
         await alice.press(reminder, PAUSE_FOR_A_WEEK_LABEL)
         await alice.wait_for_message(contains="No reminders until")
     async with db.sessions() as session:
         paused = (await session.get(Person, seeded.person_ids["Alice"])).reminders_paused_until
-        assert timedelta(days=6) < paused - utcnow() <= timedelta(days=7)
+        assert timedelta(days=6) < paused - clock() <= timedelta(days=7)
 
 
 # --- digests -----------------------------------------------------------------------------------
@@ -283,30 +288,30 @@ async def test_digest_command_is_for_managers(fake, db):
 # --- exactly once, across restarts -------------------------------------------------------------
 
 
-async def test_a_restart_catches_up_a_missed_digest_once(fake, db, monkeypatch):
+async def test_a_restart_catches_up_a_missed_digest_once(fake, db):
     seeded = await seed_team(db, fake, members=("Alice",))
     maria = seeded.people["Maria"]
     # The bot was down at Friday 16:00 and comes back at 16:40, within the grace period.
-    monkeypatch.setattr(jobs, "clock", lambda: FRIDAY_DIGEST + timedelta(minutes=40))
-    async with running_bot(fake, db.url):
+    clock = Clock(FRIDAY_DIGEST + timedelta(minutes=40))
+    async with running_bot(fake, db.url, clock=clock):
         await maria.wait_for_message(contains="Weekly digest")
         await fake.wait_idle()
-    async with running_bot(fake, db.url) as app:  # and restarts again
+    async with running_bot(fake, db.url, clock=clock) as app:  # and restarts again
         await fake.wait_idle()
         assert await jobs.sweep(app, FRIDAY_DIGEST + timedelta(minutes=50)) == []
     assert len(digests_to(maria)) == 1
     assert not reminders_to(seeded.people["Alice"])  # Thursday's reminder was too long ago
 
 
-async def test_a_run_missed_beyond_the_grace_period_is_not_caught_up(fake, db, monkeypatch):
+async def test_a_run_missed_beyond_the_grace_period_is_not_caught_up(fake, db):
     seeded = await seed_team(db, fake, members=("Alice",))
-    monkeypatch.setattr(jobs, "clock", lambda: FRIDAY_DIGEST + timedelta(hours=4))
-    async with running_bot(fake, db.url) as app:
-        assert await jobs.sweep(app, jobs.clock()) == []
+    clock = Clock(FRIDAY_DIGEST + timedelta(hours=4))
+    async with running_bot(fake, db.url, clock=clock) as app:
+        assert await jobs.sweep(app, clock()) == []
     assert not digests_to(seeded.people["Maria"])
 
 
-async def test_a_run_killed_midway_sends_the_rest_after_restart(fake, db, monkeypatch):
+async def test_a_run_killed_midway_sends_the_rest_after_restart(fake, db):
     names = ("Alice", "Bob", "Carol", "Dave", "Erin")
     seeded = await seed_team(db, fake, members=names)
     await answer(db, seeded, "Maria")
@@ -334,12 +339,12 @@ async def test_a_run_killed_midway_sends_the_rest_after_restart(fake, db, monkey
                 )
             )
         await session.commit()
-    monkeypatch.setattr(jobs, "clock", lambda: slot + timedelta(minutes=10))
-    async with running_bot(fake, db.url):
+    clock = Clock(slot + timedelta(minutes=10))
+    async with running_bot(fake, db.url, clock=clock):
         for name in ("Carol", "Dave", "Erin"):
             await seeded.people[name].wait_for_message(contains="self-assessment still has")
         await fake.wait_idle()
-    async with running_bot(fake, db.url):
+    async with running_bot(fake, db.url, clock=clock):
         await fake.wait_idle()
     counts = {name: len(reminders_to(seeded.people[name])) for name in names}
     # Alice and Bob had theirs before the crash; Carol's was in flight and is resent once.
@@ -388,12 +393,11 @@ async def test_teams_created_after_the_start_get_their_jobs(fake, db):
 # --- the jobs themselves, and schedules changed on another instance ----------------------------
 
 
-async def test_a_slot_job_runs_its_slot_on_the_leader_and_sets_the_next(fake, db, monkeypatch):
+async def test_a_slot_job_runs_its_slot_on_the_leader_and_sets_the_next(fake, db):
     clock = Clock(MONDAY - timedelta(hours=1))
-    monkeypatch.setattr(jobs, "clock", clock)
     seeded = await seed_team(db, fake, members=("Alice",))
     alice, name = seeded.people["Alice"], f"reminders:team:{seeded.team_id}"
-    async with running_bot(fake, db.url) as app:
+    async with running_bot(fake, db.url, clock=clock) as app:
         assert next_run(app, name) == MONDAY
         clock.now = MONDAY
         await fire(app, name)
@@ -413,12 +417,11 @@ async def test_a_slot_job_runs_its_slot_on_the_leader_and_sets_the_next(fake, db
     ]
 
 
-async def test_a_job_whose_schedule_changed_elsewhere_does_not_fire(fake, db, monkeypatch):
+async def test_a_job_whose_schedule_changed_elsewhere_does_not_fire(fake, db):
     clock = Clock(MONDAY - timedelta(hours=1))
-    monkeypatch.setattr(jobs, "clock", clock)
     seeded = await seed_team(db, fake, members=("Alice",))
     name = f"reminders:team:{seeded.team_id}"
-    async with running_bot(fake, db.url) as app:
+    async with running_bot(fake, db.url, clock=clock) as app:
         assert next_run(app, name) == MONDAY
         # /schedule handled by another instance: reminders move to Monday 11:00.
         async with db.sessions() as session:
@@ -440,13 +443,12 @@ async def test_a_job_whose_schedule_changed_elsewhere_does_not_fire(fake, db, mo
     assert not await deliveries_of(db, DeliveryKind.REMINDER_RUN)
 
 
-async def test_the_sweep_sets_each_job_to_the_current_schedule(fake, db, monkeypatch):
-    clock = Clock(datetime(2030, 11, 27, 12, 0, tzinfo=UTC))  # Wednesday
-    monkeypatch.setattr(jobs, "clock", clock)
+async def test_the_sweep_sets_each_job_to_the_current_schedule(fake, db):
+    clock = Clock(WEDNESDAY_NOON)
     changed = await seed_team(db, fake, members=())
     kept = await seed_team(db, fake, manager="Omar", members=())
     gone = await seed_team(db, fake, manager="Ines", members=())
-    async with running_bot(fake, db.url) as app:
+    async with running_bot(fake, db.url, clock=clock) as app:
         kept_job = job_named(app, f"reminders:team:{kept.team_id}")
         async with db.sessions() as session:  # what other instances did meanwhile
             await session.execute(
@@ -467,21 +469,20 @@ async def test_the_sweep_sets_each_job_to_the_current_schedule(fake, db, monkeyp
         assert next_run(app, f"digest:team:{gone.team_id}") is None
         # A job that is still right is left alone, not set again.
         assert job_named(app, f"reminders:team:{kept.team_id}").job is kept_job.job
-        assert kept_job.next_t == datetime(2030, 11, 28, 10, 0, tzinfo=UTC)
+        assert jobs.planned_for(kept_job) == datetime(2030, 11, 28, 10, 0, tzinfo=UTC)
 
 
 # --- daylight saving, through the jobs ---------------------------------------------------------
 
 
-async def test_jobs_keep_local_time_across_daylight_saving(fake, db, monkeypatch):
+async def test_jobs_keep_local_time_across_daylight_saving(fake, db):
     # Monday 10:00 in London: 10:00 UTC in winter, 09:00 UTC in summer time.
     clock = Clock(datetime(2030, 3, 28, 12, 0, tzinfo=UTC))  # BST starts Sunday 31 March
-    monkeypatch.setattr(jobs, "clock", clock)
     seeded = await seed_team(
         db, fake, members=("Alice",), timezone="Europe/London", reminder_days="1"
     )
     name = f"reminders:team:{seeded.team_id}"
-    async with running_bot(fake, db.url) as app:
+    async with running_bot(fake, db.url, clock=clock) as app:
         first_summer_monday = datetime(2030, 4, 1, 9, 0, tzinfo=UTC)
         assert next_run(app, name) == first_summer_monday
         clock.now = first_summer_monday
@@ -490,7 +491,7 @@ async def test_jobs_keep_local_time_across_daylight_saving(fake, db, monkeypatch
     assert len(reminders_to(seeded.people["Alice"])) == 1
 
     clock.now = datetime(2030, 10, 24, 12, 0, tzinfo=UTC)  # BST ends Sunday 27 October
-    async with running_bot(fake, db.url) as app:
+    async with running_bot(fake, db.url, clock=clock) as app:
         assert next_run(app, name) == datetime(2030, 10, 28, 10, 0, tzinfo=UTC)
     (run,) = await deliveries_of(db, DeliveryKind.REMINDER_RUN)
     assert run.period == team_period(seeded.team_id, "2030-W14-mon")
@@ -508,13 +509,12 @@ async def evening_team(db, fake, members=("Alice",), at=time(19, 30)):
     return await seed_team(db, fake, members=members, reminder_days="1", reminder_time=at)
 
 
-async def test_a_run_caught_up_in_quiet_hours_waits_until_they_end(fake, db, monkeypatch):
+async def test_a_run_caught_up_in_quiet_hours_waits_until_they_end(fake, db):
     seeded = await evening_team(db, fake)
     alice, waiting = seeded.people["Alice"], f"after-quiet-hours:reminders:team:{seeded.team_id}"
     # The bot was down at 19:30 and comes back at 21:30, inside the quiet hours.
     clock = Clock(EVENING + timedelta(hours=2))
-    monkeypatch.setattr(jobs, "clock", clock)
-    async with running_bot(fake, db.url) as app:
+    async with running_bot(fake, db.url, clock=clock) as app:
         await fake.wait_until(lambda: next_run(app, waiting))  # the start-up sweep ran
         await fake.wait_idle()
         assert not reminders_to(alice)
@@ -527,13 +527,12 @@ async def test_a_run_caught_up_in_quiet_hours_waits_until_they_end(fake, db, mon
     assert len(reminders_to(alice)) == 1
 
 
-async def test_a_job_started_late_into_quiet_hours_waits_until_they_end(fake, db, monkeypatch):
+async def test_a_job_started_late_into_quiet_hours_waits_until_they_end(fake, db):
     seeded = await evening_team(db, fake)
     alice, name = seeded.people["Alice"], f"reminders:team:{seeded.team_id}"
     waiting = f"after-quiet-hours:{name}"
     clock = Clock(EVENING - timedelta(hours=1))
-    monkeypatch.setattr(jobs, "clock", clock)
-    async with running_bot(fake, db.url) as app:
+    async with running_bot(fake, db.url, clock=clock) as app:
         clock.now = EVENING + timedelta(minutes=35)  # the scheduler was 35 minutes late
         await fire(app, name)
         assert not reminders_to(alice) and next_run(app, waiting) == NEXT_MORNING
@@ -545,20 +544,20 @@ async def test_a_job_started_late_into_quiet_hours_waits_until_they_end(fake, db
         assert len(reminders_to(alice)) == 1
 
 
-async def test_a_run_reaching_quiet_hours_stops_and_resumes_when_they_end(fake, db, monkeypatch):
+async def test_a_run_reaching_quiet_hours_stops_and_resumes_when_they_end(fake, db):
     # More people than are sent to at once, so some are claimed only after others were sent.
     names = tuple(f"Member {n}" for n in range(broadcast.SENDS_IN_FLIGHT + 4))
     seeded = await evening_team(db, fake, members=names, at=time(19, 59))
     await answer(db, seeded, "Maria")
     slot = datetime(2030, 11, 25, 19, 59, tzinfo=UTC)
     name = f"reminders:team:{seeded.team_id}"
-    monkeypatch.setattr(jobs, "clock", Clock(slot - timedelta(hours=1)))
-    async with running_bot(fake, db.url) as app:
+    clock = Clock(slot - timedelta(hours=1))
+    async with running_bot(fake, db.url, clock=clock) as app:
 
         def two_minutes_pass_with_the_first_message() -> datetime:
             return slot + (timedelta(minutes=2) if fake.calls_to("sendMessage") else timedelta(0))
 
-        monkeypatch.setattr(jobs, "clock", two_minutes_pass_with_the_first_message)
+        clock.follow(two_minutes_pass_with_the_first_message)
         await fire(app, name)
         await fake.wait_idle()
         before_quiet = [n for n in names if reminders_to(seeded.people[n])]
@@ -566,23 +565,23 @@ async def test_a_run_reaching_quiet_hours_stops_and_resumes_when_they_end(fake, 
         (run,) = await deliveries_of(db, DeliveryKind.REMINDER_RUN)
         assert run.status == "pending"
 
-        monkeypatch.setattr(jobs, "clock", Clock(NEXT_MORNING))
+        clock.now = NEXT_MORNING
         await fire(app, f"after-quiet-hours:{name}")
     assert all(len(reminders_to(seeded.people[n])) == 1 for n in names)
     (run,) = await deliveries_of(db, DeliveryKind.REMINDER_RUN)
     assert run.status == "sent"
 
 
-async def test_a_send_waiting_out_a_429_into_quiet_hours_is_given_back(fake, db, monkeypatch):
+async def test_a_send_waiting_out_a_429_into_quiet_hours_is_given_back(fake, db):
     seeded = await evening_team(db, fake, members=("Alice", "Bob"), at=time(19, 59))
     await answer(db, seeded, "Maria")
     alice, bob = seeded.people["Alice"], seeded.people["Bob"]
     # Half a second before quiet hours, Alice's chat refuses for longer than the rate limiter
     # retries: waiting out the 429 would end inside them.
     half_a_second_before = datetime(2030, 11, 25, 19, 59, 59, 500000, tzinfo=UTC)
-    monkeypatch.setattr(jobs, "clock", Clock(half_a_second_before))
+    clock = Clock(half_a_second_before)
     fake.fail_next("sendMessage", error_code=429, retry_after=1, times=4, chat_id=alice)
-    async with running_bot(fake, db.url) as app:
+    async with running_bot(fake, db.url, clock=clock) as app:
         outcome = await jobs.run_slot(
             app, seeded.team_id, REMINDER, "2030-W48-mon", half_a_second_before
         )
@@ -592,7 +591,7 @@ async def test_a_send_waiting_out_a_429_into_quiet_hours_is_given_back(fake, db,
         logged = {d.recipient_chat_id for d in await deliveries_of(db, DeliveryKind.REMINDER)}
         assert logged == {bob.user_id}, "Alice's claim was given back, not left pending"
 
-        monkeypatch.setattr(jobs, "clock", Clock(NEXT_MORNING))
+        clock.now = NEXT_MORNING
         await fire(app, f"after-quiet-hours:reminders:team:{seeded.team_id}")
     assert len(reminders_to(alice)) == 1 and len(reminders_to(bob)) == 1
     fake.clear_rejected_calls()
@@ -657,11 +656,11 @@ async def test_a_429_storm_slows_a_run_down_but_loses_nothing(fake, db):
 # --- /schedule ---------------------------------------------------------------------------------
 
 
-async def test_schedule_shows_and_changes_settings_and_jobs(fake, db, monkeypatch):
-    monkeypatch.setattr(jobs, "clock", lambda: datetime(2030, 11, 27, 12, 0, tzinfo=UTC))  # Wed
+async def test_schedule_shows_and_changes_settings_and_jobs(fake, db):
+    clock = Clock(WEDNESDAY_NOON)
     seeded = await seed_team(db, fake, members=("Alice",), timezone="Europe/Madrid")
     maria, alice = seeded.people["Maria"], seeded.people["Alice"]
-    async with running_bot(fake, db.url) as app:
+    async with running_bot(fake, db.url, clock=clock) as app:
         await maria.command("/schedule")
         overview = await maria.wait_for_message(contains="Schedules for")
         assert "Reminders: mon,thu at 10:00" in overview.text
@@ -674,9 +673,9 @@ async def test_schedule_shows_and_changes_settings_and_jobs(fake, db, monkeypatc
         changed = await maria.wait_for_message(contains="Reminders: tue,fri at 21:30")
         # 21:30 is in the default quiet hours (20:00-08:00): Friday's run waits until Saturday.
         assert "next: Sat 30 Nov, 08:00" in changed.text
-        job = app.job_queue.scheduler.get_job(f"reminders:team:{seeded.team_id}")
-        assert job.next_run_time == datetime(2030, 11, 30, 7, 0, tzinfo=UTC)
-        assert job.misfire_grace_time == 180 * 60
+        job = job_named(app, f"reminders:team:{seeded.team_id}")
+        assert jobs.planned_for(job) == datetime(2030, 11, 30, 7, 0, tzinfo=UTC)
+        assert job.job.misfire_grace_time == 180 * 60
 
         await maria.command("/schedule", "quiet off")
         changed = await maria.wait_for_message(contains="Quiet hours: off")

@@ -22,7 +22,6 @@ from bot.domain.team_rules import invite_admits_removed
 from criteria.model import Pack
 from storage.models import AssessmentRound, Invite, Membership, Person, Role, Team, TeamRemoval
 from storage.queries import PersonState, person_state
-from storage.types import utcnow
 
 DEFAULT_INVITE_LIFETIME = timedelta(days=30)
 # The group's Join link is reused while it has at least this long left, so a link posted in the
@@ -54,7 +53,7 @@ def new_invite_token() -> str:
 
 
 async def create_team(
-    session: AsyncSession, founder: Person, name: str, pack: Pack, timezone: str
+    session: AsyncSession, founder: Person, name: str, pack: Pack, timezone: str, now: datetime
 ) -> tuple[Team, AssessmentRound, Invite]:
     """A team with its first round, the founder as manager, and a member invite to share."""
     team = Team(name=name.strip()[:TEAM_NAME_MAX], pack_id=pack.id, timezone=timezone)
@@ -65,7 +64,7 @@ async def create_team(
         team_id=team.id, name="Round 1", pack_id=pack.id, pack_version=pack.version
     )
     session.add(round_)
-    invite = await create_invite(session, team.id, founder.id)
+    invite = await create_invite(session, team.id, founder.id, now=now)
     founder.active_team_id = team.id
     await session.flush()
     return team, round_, invite
@@ -78,13 +77,15 @@ async def create_invite(
     role: str = Role.MEMBER,
     lifetime: timedelta | None = DEFAULT_INVITE_LIFETIME,
     max_uses: int | None = None,
+    *,
+    now: datetime,
 ) -> Invite:
     invite = Invite(
         token=new_invite_token(),
         team_id=team_id,
         role=role,
         created_by=created_by,
-        expires_at=utcnow() + lifetime if lifetime else None,
+        expires_at=now + lifetime if lifetime else None,
         max_uses=max_uses,
     )
     session.add(invite)
@@ -93,10 +94,9 @@ async def create_invite(
 
 
 async def join_with_invite(
-    session: AsyncSession, person: Person, token: str, now: datetime | None = None
+    session: AsyncSession, person: Person, token: str, now: datetime
 ) -> JoinResult:
     """Use an invite token; the person's answering switches to the team they joined."""
-    now = now or utcnow()
     invite = (
         await session.execute(select(Invite).where(Invite.token == token))
     ).scalar_one_or_none()
@@ -153,12 +153,9 @@ async def removal_of(session: AsyncSession, team_id: int, person_id: int) -> Tea
     ).scalar_one_or_none()
 
 
-async def standing_invite(
-    session: AsyncSession, team_id: int, now: datetime | None = None
-) -> Invite:
+async def standing_invite(session: AsyncSession, team_id: int, now: datetime) -> Invite:
     """The team's member link for group Join buttons: reused while it is open and has a while
     left, else made anew (by the bot: created_by NULL, so it never admits a removed person)."""
-    now = now or utcnow()
     reusable = (
         (
             await session.execute(
@@ -180,12 +177,11 @@ async def standing_invite(
     )
     if reusable is not None:
         return reusable
-    return await create_invite(session, team_id, None)
+    return await create_invite(session, team_id, None, now=now)
 
 
-async def revoke_invites(session: AsyncSession, team_id: int, now: datetime | None = None) -> int:
+async def revoke_invites(session: AsyncSession, team_id: int, now: datetime) -> int:
     """Withdraw every invite of the team that could still be used; how many there were."""
-    now = now or utcnow()
     result = await session.execute(
         update(Invite)
         .where(

@@ -10,6 +10,7 @@ from telegram.ext import Application
 
 from bot.__main__ import ALLOWED_UPDATES
 from bot.app import build_application
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 
 
@@ -26,9 +27,15 @@ def settings_for(fake, database_url: str, criteria_dir: Path | None = None, **ex
 
 
 @asynccontextmanager
-async def running_bot(fake, database_url: str, **settings_extra) -> AsyncIterator[Application]:
-    """Start polling like Application.run_polling does, and stop the same way."""
-    application = build_application(settings_for(fake, database_url, **settings_extra))
+async def running_bot(
+    fake, database_url: str, clock: Clock = system_clock, **settings_extra
+) -> AsyncIterator[Application]:
+    """Start polling like Application.run_polling does, and stop the same way.
+
+    `clock` is the bot's clock (bot/clock.py): a test that decides anything by the time passes
+    one standing at the moment it chooses (tests.support.schedules.Clock).
+    """
+    application = build_application(settings_for(fake, database_url, **settings_extra), clock=clock)
     await application.initialize()
     await application.post_init(application)
     await application.updater.start_polling(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlmodel import select
 
+from bot import jobs
 from bot.domain.schedule import ScheduleKind
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 from storage.models import Answer, AssessmentRound, Delivery, Membership, Person, Role, Team
@@ -17,6 +19,11 @@ REMINDER, DIGEST = ScheduleKind.REMINDER, ScheduleKind.DIGEST
 # Well after the real date, so no job the bot sets for "now" fires while a test runs.
 MONDAY = datetime(2030, 11, 25, 10, 0, tzinfo=UTC)  # 2030-W48-mon
 FRIDAY_DIGEST = datetime(2030, 11, 29, 16, 0, tzinfo=UTC)  # 2030-W48
+# Outside quiet hours and far from any default slot: the start-up sweep has nothing to catch up.
+WEDNESDAY_NOON = datetime(2030, 11, 27, 12, 0, tzinfo=UTC)
+# When seeded teams were created: before every moment these tests stand at, whatever the date the
+# suite runs (a slot before a team existed is never caught up).
+SEEDED_AT = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -30,6 +37,7 @@ class Seeded:
 async def seed_team(db, fake, manager: str = "Maria", members=("Alice", "Bob"), **team_fields):
     """A team with an open round straight in the database: quicker than invites, same rows."""
     async with db.sessions() as session:
+        team_fields.setdefault("created_at", SEEDED_AT)
         team = Team(name="Front desk <North>", pack_id=PACK.id, **team_fields)
         session.add(team)
         await session.flush()
@@ -79,13 +87,23 @@ def digests_to(participant) -> list:
 
 
 class Clock:
-    """The scheduling clock (bot.jobs.clock), standing still until a test moves it."""
+    """A bot clock (bot/clock.py) standing still at `now` until a test moves it, or following
+    a function of the test's (`follow`) for time that passes as the bot acts."""
 
     def __init__(self, now: datetime) -> None:
         self.now = now
+        self._follow: Callable[[], datetime] | None = None
+
+    def follow(self, moment: Callable[[], datetime]) -> None:
+        self._follow = moment
+
+    def __setattr__(self, name, value) -> None:
+        if name == "now":  # standing at a moment again
+            super().__setattr__("_follow", None)
+        super().__setattr__(name, value)
 
     def __call__(self) -> datetime:
-        return self.now
+        return self._follow() if self._follow is not None else self.now
 
 
 def job_named(app, name: str):
@@ -95,7 +113,7 @@ def job_named(app, name: str):
 
 def next_run(app, name: str) -> datetime | None:
     jobs_now = app.job_queue.get_jobs_by_name(name)
-    return jobs_now[0].next_t if jobs_now else None
+    return jobs.planned_for(jobs_now[0]) if jobs_now else None
 
 
 async def fire(app, name: str) -> None:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.app import build_application
+from bot.clock import Clock, system_clock
 from bot.serve import Service, running
 from tests.support.botrunner import settings_for
 
@@ -25,7 +26,9 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def running_webhook_bot(fake, database_url: str, **settings_extra) -> AsyncIterator[Service]:
+async def running_webhook_bot(
+    fake, database_url: str, clock: Clock = system_clock, **settings_extra
+) -> AsyncIterator[Service]:
     """The bot receiving by webhook on 127.0.0.1, with /healthz on a free port of its own."""
     port = free_port()
     settings = settings_for(
@@ -38,6 +41,6 @@ async def running_webhook_bot(fake, database_url: str, **settings_extra) -> Asyn
         health_port=0,
         **settings_extra,
     )
-    application = build_application(settings)
+    application = build_application(settings, clock=clock)
     async with running(application, settings, health_address="127.0.0.1") as service:
         yield service
