@@ -2,7 +2,8 @@
 
 N simulated people in one team, none finished, against the loopback fake Bot API with its
 flood-limit mode on (429 with retry_after above 30 messages/s overall or 1/s per chat). The
-real reminder job runs once (bot.jobs.run_slot, as the scheduler would); the report gives the
+real reminder job runs once (bot.scheduled.jobs.run_slot, as the scheduler would); the report gives
+the
 messages per second, how many 429s Telegram (the fake) answered and the bot waited out, and
 checks that every person got exactly one reminder and the delivery log says so.
 
@@ -28,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import delete, func
 from sqlmodel import select
 
-from bot import jobs
+from bot.core.runtime import RUNTIME_KEY
 from bot.domain.schedule import ScheduleKind
-from bot.runtime import RUNTIME_KEY
+from bot.scheduled import jobs
 from bot.services.deliveries import DeliveryKind, team_period
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 from storage.models import AssessmentRound, Delivery, Membership, Person, Role, Team

@@ -40,8 +40,8 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults, MessageHandler, filters
 
-from bot import question_view
-from bot.runtime import RUNTIME_KEY
+from bot.core.runtime import RUNTIME_KEY
+from bot.private import question_view
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 from storage.db import create_engine
 from storage.migrate import upgrade_to_head_async

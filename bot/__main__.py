@@ -1,4 +1,4 @@
-"""`python -m bot`: check the settings, set up logging, and serve (bot/serve.py)."""
+"""`python -m bot`: check the settings, set up logging, and serve (bot/ops/serve.py)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import sys
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.config import Settings, SettingsError, load_settings
-from bot.logging_setup import configure_logging
-from bot.serve import ALLOWED_UPDATES, serve
+from bot.core.config import Settings, SettingsError, load_settings
+from bot.core.logging_setup import configure_logging
+from bot.ops.serve import ALLOWED_UPDATES, serve
 
 __all__ = ["ALLOWED_UPDATES", "main"]  # ALLOWED_UPDATES: tests start the bot the same way
 
 
-OPERATOR_COMMANDS = ("run-job", "jobs")  # bot/cli.py
+OPERATOR_COMMANDS = ("run-job", "jobs")  # bot/ops/cli.py
 
 
 INVALID_TOKEN_HELP = (
@@ -34,7 +34,7 @@ def unreachable_help(settings: Settings, error: NetworkError) -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in (*OPERATOR_COMMANDS, "-h", "--help"):
-        from bot.cli import main as operator_main
+        from bot.ops.cli import main as operator_main
 
         return operator_main(argv)
     try:

@@ -14,36 +14,23 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.ext import Application, Defaults
 
-from bot import (
-    access,
-    answering,
-    away,
-    compare,
-    consensus,
-    digest,
-    exporting,
-    group_charts,
-    groups,
-    guards,
-    i18n,
-    language,
-    onboarding,
-    privacy,
-    reminders,
-    review,
-    rounds,
-    schedule,
-    team_admin,
-)
-from bot.clock import Clock, system_clock
-from bot.config import Settings
-from bot.errors import on_error
-from bot.jobs import start_schedules
-from bot.leadership import start_leadership, stop_leadership
-from bot.ordering import PerChatUpdateProcessor
-from bot.rate_limit import ReplyAwareRateLimiter
-from bot.runtime import RUNTIME_KEY, Runtime
-from bot.update_log import instrument_handlers
+from bot.core import access, guards, i18n
+from bot.core.clock import Clock, system_clock
+from bot.core.config import Settings
+from bot.core.errors import on_error
+from bot.core.ordering import PerChatUpdateProcessor
+from bot.core.rate_limit import ReplyAwareRateLimiter
+from bot.core.runtime import RUNTIME_KEY, Runtime
+from bot.core.update_log import instrument_handlers
+from bot.group import charts as group_charts
+from bot.group import compare, consensus
+from bot.group import linking as groups
+from bot.manage import digest, rounds, schedule, team_admin
+from bot.manage import exports as exporting
+from bot.ops.leadership import start_leadership, stop_leadership
+from bot.private import answering, away, language, onboarding, privacy, review
+from bot.scheduled import reminders
+from bot.scheduled.jobs import start_schedules
 from criteria.loader import PackRegistry, load_packs
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_to_head_async
@@ -69,7 +56,7 @@ def build_application(
 ) -> Application:
     """Everything the bot runs, wired from settings; nothing registers at import time.
 
-    `clock` is what every decision about time reads (bot/clock.py): the system's, or a test's.
+    `clock` is what every decision about time reads (bot/core/clock.py): the system's, or a test's.
     """
     packs = packs or load_packs(settings.criteria_dir)
     for problem in packs.errors:

@@ -132,7 +132,7 @@ def _begin_immediate(connection) -> None:
 
 
 # Work this task keeps open in a session of its own that must reach the database before the task
-# opens another session (bot.turns: an update's first statements wait there for its turn).
+# opens another session (bot.core.turns: an update's first statements wait there for its turn).
 _before_new_session: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
     "before_new_session", default=None
 )

@@ -11,8 +11,8 @@ import json
 import yaml
 from sqlalchemy import update
 
-from bot.callbacks import consensus_vote_data
-from bot.consensus import NOTE_MAX_CHARS
+from bot.core.callbacks import consensus_vote_data
+from bot.group.consensus import NOTE_MAX_CHARS
 from criteria.model import MATURITY_LEVELS
 from storage.models import AssessmentRound, Consensus, ConsensusVote, Team
 from tests.support.botrunner import running_bot

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:TEST-ComposeConfigCheck-abcdefgh"

@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot import exporting, i18n
+from bot.core import i18n
 from bot.export.bundle import build_exports
 from bot.export.csv_export import build_csv
 from bot.export.data import RoundReport, gather_round_report
@@ -26,6 +26,7 @@ from bot.export.markdown import build_markdown, escape_markdown
 from bot.export.pdf import build_pdf, wrap_to_width
 from bot.export.rows import ANSWER_COLUMNS
 from bot.export.xlsx import SHEET_TITLE_MAX, build_xlsx, sheet_title
+from bot.manage import exports as exporting
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 from storage.models import (
     Answer,

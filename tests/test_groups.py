@@ -13,11 +13,11 @@ import re
 import pytest
 from sqlmodel import select
 
-from bot.callbacks import compare_data, consensus_close_data, group_link_data, team_data
-from bot.compare import compare_text
+from bot.core.callbacks import compare_data, consensus_close_data, group_link_data, team_data
+from bot.core.render import esc
 from bot.domain.compare import LEVEL_IDS, MemberAnswer, compare_question
-from bot.group_charts import team_heatmap
-from bot.render import esc
+from bot.group.charts import team_heatmap
+from bot.group.compare import compare_text
 from criteria.model import MATURITY_LEVELS
 from storage.models import Consensus, ConsensusVote, GroupLink, Invite, Person, Team
 from tests.support.flows import INVITE_LINK, PACK, QUESTIONS, answer_current, join, start_team

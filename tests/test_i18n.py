@@ -16,8 +16,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from sqlmodel import select
 
-from bot import i18n
-from bot.i18n import _, ngettext
+from bot.core import i18n
+from bot.core.i18n import _, ngettext
 from criteria.loader import load_packs
 from criteria.model import MATURITY_LEVELS
 from storage.models import Person

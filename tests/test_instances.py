@@ -1,9 +1,9 @@
 """Two bot instances on one database: every scheduled message goes out once, and the second
 instance takes over the schedules when the leader stops.
 
-Both instances run through bot.serve in webhook mode, as they would behind a load balancer (the
+Both instances run through bot.ops.serve in webhook mode, as they would behind a load balancer (the
 fake Bot API posts each update to the instance that set the webhook last). Time is the
-clock both are built with (bot/clock.py, as if NTP-synchronised); jobs are fired by running
+clock both are built with (bot/core/clock.py, as if NTP-synchronised); jobs are fired by running
 their callbacks as PTB does. The operator commands run as `python -m bot ...` processes.
 """
 
@@ -17,8 +17,8 @@ from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-from bot import jobs
-from bot.leadership import RENEW_JOB_ID, is_leader
+from bot.ops.leadership import RENEW_JOB_ID, is_leader
+from bot.scheduled import jobs
 from bot.services.deliveries import DeliveryKind, team_period
 from tests.support.schedules import (
     MONDAY,

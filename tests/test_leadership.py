@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.leadership import LEASE_DURATION, RENEW_EVERY, Leadership
+from bot.ops.leadership import LEASE_DURATION, RENEW_EVERY, Leadership
 from storage.models import Lease
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlmodel import select
 
-from bot.callbacks import compare_data
-from bot.group_turn import alert_text
+from bot.core.callbacks import compare_data
+from bot.core.group_turn import alert_text
 from storage.models import GroupLink, Membership, Person, Role, Team
 from tests.support.flows import start_team
 

@@ -7,7 +7,7 @@ import json
 
 from sqlmodel import SQLModel, func, select
 
-from bot.callbacks import privacy_data, team_data
+from bot.core.callbacks import privacy_data, team_data
 from criteria.model import MATURITY_LEVELS
 from storage.models import (
     Answer,

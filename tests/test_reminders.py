@@ -1,7 +1,8 @@
 """Reminders, digests, /schedule and /away end to end: real PTB, the fake Bot API, real databases.
 
 Time is controlled, never waited for: runs are started by calling the job functions with a
-chosen `now` (bot.jobs.run_slot, bot.jobs.sweep) or by running a scheduled job's callback as PTB
+chosen `now` (bot.scheduled.jobs.run_slot, bot.scheduled.jobs.sweep) or by running a scheduled
+job's callback as PTB
 does when its time comes (`fire`), and the bot is built with a clock standing at the test's
 chosen moment (`running_bot(..., clock=Clock(...))`), so its start-up sweep, /away and /schedule
 see that moment too; nothing depends on when the suite runs.
@@ -15,9 +16,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import select
 
-from bot import broadcast, cli, jobs
-from bot.leadership import LEADERSHIP_KEY, Leadership
-from bot.reminders import CONTINUE_LABEL, PAUSE_FOR_A_WEEK_LABEL
+from bot.ops import cli
+from bot.ops.leadership import LEADERSHIP_KEY, Leadership
+from bot.scheduled import broadcast, jobs
+from bot.scheduled.reminders import CONTINUE_LABEL, PAUSE_FOR_A_WEEK_LABEL
 from bot.services import deliveries
 from bot.services.deliveries import RUN_RECIPIENT, DeliveryKind, team_period
 from storage.models import (

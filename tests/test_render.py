@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render import MESSAGE_LIMIT, esc, split_message
+from bot.core.render import MESSAGE_LIMIT, esc, split_message
 from tests.support.telegram_html import parse_html
 
 

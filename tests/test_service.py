@@ -1,6 +1,6 @@
 """Running as a service: webhook mode, /healthz, the per-update log line, errors and outages.
 
-The bot runs through bot.serve exactly as `python -m bot` does, against the fake Bot API and
+The bot runs through bot.ops.serve exactly as `python -m bot` does, against the fake Bot API and
 real databases (SQLite and PostgreSQL).
 """
 
@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from telegram import Update
 from telegram.ext import Application, MessageHandler, filters
 
-from bot import onboarding
-from bot.errors import APOLOGY, DATABASE_UNREACHABLE
-from bot.leadership import LEADERSHIP_KEY, is_leader
-from bot.logging_setup import TokenRedactingFilter
-from bot.ordering import PerChatUpdateProcessor
-from bot.runtime import RUNTIME_KEY
-from bot.update_log import instrument_handlers
+from bot.core.errors import APOLOGY, DATABASE_UNREACHABLE
+from bot.core.logging_setup import TokenRedactingFilter
+from bot.core.ordering import PerChatUpdateProcessor
+from bot.core.runtime import RUNTIME_KEY
+from bot.core.update_log import instrument_handlers
+from bot.ops.leadership import LEADERSHIP_KEY, is_leader
+from bot.private import onboarding
 from storage.db import session_factory
 from tests.support.webhook_runner import WEBHOOK_SECRET, running_webhook_bot
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.config import Settings
-from bot.ordering import PerChatUpdateProcessor
+from bot.core.config import Settings
+from bot.core.ordering import PerChatUpdateProcessor
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 from criteria.model import MATURITY_LEVELS
 from storage.db import create_engine, session_factory

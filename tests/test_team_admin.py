@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.callbacks import team_data
+from bot.core.callbacks import team_data
 from storage.models import Invite, Membership, Person, Team, TeamRemoval
 from storage.types import utcnow
 from tests.support.flows import (

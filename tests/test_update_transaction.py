@@ -1,7 +1,7 @@
 """One update, one transaction: what a typed answer costs the database, whatever the team size.
 
 The duplicate-update record, the access check, the person's state and the answer share one
-session and one commit (bot.turns), so a crash cannot record the update as handled without its
+session and one commit (bot.core.turns), so a crash cannot record the update as handled without its
 answer, nor the other way round.
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy import event, func
 from sqlmodel import select
 from telegram import Update
 
-from bot.ordering import PerChatUpdateProcessor
-from bot.runtime import RUNTIME_KEY
+from bot.core.ordering import PerChatUpdateProcessor
+from bot.core.runtime import RUNTIME_KEY
 from storage.models import ProcessedUpdate
 from tests.support.databases import StatementCounter
 from tests.support.flows import answer_current, join, start_team

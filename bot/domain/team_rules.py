@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 # Only the marker (an identity function): texts stay English here and are translated where shown.
-from bot.i18n import N_
+from bot.core.i18n import N_
 
 # Membership.role values (storage.models.Role holds the same strings; the domain imports no
 # storage).

@@ -1,7 +1,7 @@
 """Getting a round's answers out of the chat: spreadsheet, CSV, Markdown and PDF report.
 
 Everything here is plain Python with no Telegram types, so it runs in a worker thread and is
-tested on its own (the /export handler is bot/exporting.py):
+tested on its own (the /export handler is bot/manage/exports.py):
 
 - `data`: the `RoundReport`, gathered from the database in a fixed number of statements;
 - `stats`: completion, ratings and trends by area, computed from a report;

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 
+from bot.core.i18n import _
 from bot.export.csv_export import build_csv
 from bot.export.data import RoundReport
 from bot.export.limits import TELEGRAM_UPLOAD_LIMIT_BYTES, ExportFile, fit_upload_limit
 from bot.export.markdown import build_markdown
 from bot.export.pdf import build_pdf
 from bot.export.xlsx import build_xlsx
-from bot.i18n import _
 
 FILE_STEM_MAX = 60
 # Anything but letters (in any script), digits, dots and dashes becomes a dash, so the name is

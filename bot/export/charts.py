@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from bot.core.i18n import _
 from bot.export.stats import LEVEL_IDS, AreaSummary, AreaTrend, rating_label
-from bot.i18n import _
 
 # Lowest maturity to highest, from warm to cool, readable when printed in grey too.
 LEVEL_COLOURS = ("#d7301f", "#fc8d59", "#91bfdb", "#4575b4")

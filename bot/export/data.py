@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from bot.core.i18n import attachment_label, member_label
 from bot.domain.compare import anonymous_numbers
-from bot.i18n import attachment_label, member_label
 from criteria.model import Pack
 from storage.models import (
     Answer,

@@ -12,7 +12,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from bot.i18n import _
+from bot.core.i18n import _
 
 # Telegram's "50 MB" read as decimal megabytes (the smaller reading), less room for the
 # multipart envelope the upload travels in.

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from bot.core.i18n import _
 from bot.export.data import RoundReport
 from bot.export.report import Block, Chart, Facts, Heading, Paragraph, Quote, Table, report_blocks
-from bot.i18n import _
 
 # Characters that are markup anywhere in a line.
 _INLINE_MARKUP = re.compile(r"([\\`*_\[\]<>&|~])")

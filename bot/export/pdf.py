@@ -23,9 +23,9 @@ from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 
+from bot.core.i18n import N_, _, current_language
 from bot.export.data import RoundReport
 from bot.export.report import Block, Chart, Facts, Heading, Paragraph, Quote, Table, report_blocks
-from bot.i18n import N_, _, current_language
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT_FILES = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.core.i18n import N_, _
 from bot.export import charts
 from bot.export.data import AnswerRecord, ConsensusRecord, RoundReport
 from bot.export.stats import (
@@ -23,7 +24,6 @@ from bot.export.stats import (
     round_summaries,
     round_trends,
 )
-from bot.i18n import N_, _
 from criteria.model import Area, Question
 
 DATE = "%Y-%m-%d"

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core.i18n import N_, _
 from bot.export.data import AnswerRecord, RoundReport
 from bot.export.stats import rating_label, status_label
-from bot.i18n import N_, _
 
 # Column titles in English, marked for the catalog; answer_columns() gives them translated.
 ANSWER_COLUMNS = (

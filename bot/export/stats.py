@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.core.i18n import N_, _, maturity_label
 from bot.domain.progress import DONE_STATUSES
 from bot.export.data import RoundReport
-from bot.i18n import N_, _, maturity_label
 from criteria.model import MATURITY_LEVELS, Pack
 
 # The maturity scale's level ids, lowest first; their labels come in the reader's language.

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from bot.core.i18n import N_, _
 from bot.export.cells import looks_like_formula, xlsx_text
 from bot.export.data import AnswerRecord, RoundReport
 from bot.export.report import framework_line
@@ -31,7 +32,6 @@ from bot.export.stats import (
     round_summaries,
     round_trends,
 )
-from bot.i18n import N_, _
 from criteria.model import Area
 
 SHEET_TITLE_MAX = 31

@@ -10,8 +10,8 @@ from telegram.ext import Application
 
 from bot.__main__ import ALLOWED_UPDATES
 from bot.app import build_application
-from bot.clock import Clock, system_clock
-from bot.config import Settings
+from bot.core.clock import Clock, system_clock
+from bot.core.config import Settings
 
 
 def settings_for(fake, database_url: str, criteria_dir: Path | None = None, **extra) -> Settings:
@@ -32,7 +32,7 @@ async def running_bot(
 ) -> AsyncIterator[Application]:
     """Start polling like Application.run_polling does, and stop the same way.
 
-    `clock` is the bot's clock (bot/clock.py): a test that decides anything by the time passes
+    `clock` is the bot's clock (bot/core/clock.py): a test that decides anything by the time passes
     one standing at the moment it chooses (tests.support.schedules.Clock).
     """
     application = build_application(settings_for(fake, database_url, **settings_extra), clock=clock)

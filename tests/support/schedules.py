@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from bot import jobs
 from bot.domain.schedule import ScheduleKind
+from bot.scheduled import jobs
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 from storage.models import Answer, AssessmentRound, Delivery, Membership, Person, Role, Team
 
@@ -87,7 +87,7 @@ def digests_to(participant) -> list:
 
 
 class Clock:
-    """A bot clock (bot/clock.py) standing still at `now` until a test moves it, or following
+    """A bot clock (bot/core/clock.py) standing still at `now` until a test moves it, or following
     a function of the test's (`follow`) for time that passes as the bot acts."""
 
     def __init__(self, now: datetime) -> None:

@@ -1,4 +1,5 @@
-"""Runs the real bot in webhook mode against the fake Bot API, through bot.serve like production.
+"""Runs the real bot in webhook mode against the fake Bot API, through bot.ops.serve like
+production.
 
 The fake learns the webhook from the bot's setWebhook call and POSTs updates to it with the
 secret token header, as Telegram does.
@@ -11,8 +12,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.app import build_application
-from bot.clock import Clock, system_clock
-from bot.serve import Service, running
+from bot.core.clock import Clock, system_clock
+from bot.ops.serve import Service, running
 from tests.support.botrunner import settings_for
 
 WEBHOOK_SECRET = "test-secret_token-0123456789"

@@ -1,0 +1,104 @@
+"""Callback data: a short prefix, an action and ids, always under Telegram's 64 bytes.
+
+Buttons are checked against the database before anything happens (who pressed, do the ids still
+mean something), so a forged or stale button can never act on someone else's data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_CALLBACK_BYTES = 64
+ANSWER_PREFIX = "a"
+ANSWER_ACTIONS = (
+    "help",
+    "skip",
+    "nma",
+    "back",
+    "pause",
+    "next",
+    "rate",
+    "resume",
+    "keep",
+    "drop",
+    "show",
+    "same",  # keep last round's answer ("still true")
+)
+ANSWER_PATTERN = re.compile(
+    rf"^{ANSWER_PREFIX}:(?P<action>{'|'.join(ANSWER_ACTIONS)}):(?P<round>\d{{1,12}}):"
+    r"(?P<question>[a-z0-9][a-z0-9_.-]{0,39})(?::(?P<arg>\d{1,2}))?$"
+)
+
+
+@dataclass(frozen=True)
+class AnswerButton:
+    action: str
+    round_id: int
+    question_id: str
+    arg: int | None = None
+
+    def encode(self) -> str:
+        data = f"{ANSWER_PREFIX}:{self.action}:{self.round_id}:{self.question_id}"
+        if self.arg is not None:
+            data += f":{self.arg}"
+        if len(data.encode()) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"callback data too long: {data!r}")
+        return data
+
+
+def parse_answer_button(data: str | None) -> AnswerButton | None:
+    match = ANSWER_PATTERN.match(data or "")
+    if match is None:
+        return None
+    arg = match["arg"]
+    return AnswerButton(
+        match["action"], int(match["round"]), match["question"], int(arg) if arg else None
+    )
+
+
+# Group chat buttons (bot/group/linking.py, bot/group/compare.py, bot/group/consensus.py). They
+# carry ids only; the
+# group's link, the presser's role and the row's team are checked again when pressed.
+GROUP_LINK_PATTERN = re.compile(r"^gl:(?P<team>\d{1,12})$")  # link this group to a team
+GROUP_JOIN_DATA = "gj"  # post the join link for the group's team
+GROUP_JOIN_PATTERN = re.compile(r"^gj$")
+COMPARE_PATTERN = re.compile(r"^gc:(?P<round>\d{1,12}):(?P<index>\d{1,4})$")  # show question
+CONSENSUS_CLOSE_PATTERN = re.compile(r"^gs:(?P<consensus>\d{1,12})$")  # close a vote
+# A secret vote by buttons (anonymous teams): the level is an index into the maturity levels.
+CONSENSUS_VOTE_PATTERN = re.compile(r"^gv:(?P<consensus>\d{1,12}):(?P<level>\d)$")
+
+
+def group_link_data(team_id: int) -> str:
+    return f"gl:{team_id}"
+
+
+def compare_data(round_id: int, question_index: int) -> str:
+    return f"gc:{round_id}:{question_index}"
+
+
+def consensus_close_data(consensus_id: int) -> str:
+    return f"gs:{consensus_id}"
+
+
+def consensus_vote_data(consensus_id: int, level_index: int) -> str:
+    return f"gv:{consensus_id}:{level_index}"
+
+
+# Team admin and privacy buttons (bot/manage/team_admin.py, bot/private/privacy.py). The presser's
+# membership
+# and role, and the target's, are read from the database again when pressed.
+TEAM_PATTERN = re.compile(
+    r"^tm:(?P<action>rm|rmy|mgr|use):(?P<team>\d{1,12})(?::(?P<person>\d{1,12}))?$"
+)
+TEAM_CANCEL_DATA = "tm:x"
+TEAM_CANCEL_PATTERN = re.compile(r"^tm:x$")
+PRIVACY_PATTERN = re.compile(r"^pv:(?P<action>forget|keep):(?P<person>\d{1,12})$")
+
+
+def team_data(action: str, team_id: int, person_id: int | None = None) -> str:
+    return f"tm:{action}:{team_id}" + (f":{person_id}" if person_id is not None else "")
+
+
+def privacy_data(action: str, person_id: int) -> str:
+    return f"pv:{action}:{person_id}"

@@ -1,0 +1,132 @@
+"""How `python -m bot` runs: receive updates (long polling, or a webhook), serve /healthz, stop
+cleanly on SIGTERM.
+
+Polling is the default. Setting WEBHOOK_URL switches to PTB's webhook server, which checks
+Telegram's X-Telegram-Bot-Api-Secret-Token header on every request (403 without the right one).
+Several instances against one database need webhook mode: Telegram hands long-polled updates to
+a single consumer.
+
+The lifecycle is written out (rather than Application.run_polling) so the health server shares
+the bot's event loop and the stop order is explicit: stop receiving, let in-flight updates and
+jobs finish, then close the database last. A SIGTERM therefore loses nothing a person typed:
+what was received gets answered, and what was not received stays with Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram.ext import Application
+
+from bot.core.config import Settings
+from bot.core.runtime import RUNTIME_KEY
+from bot.ops.health import start_health_server
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+    "poll",
+    "poll_answer",
+]
+# Retries of deleteWebhook/setWebhook at start, so a network blip does not cost a restart.
+BOOTSTRAP_RETRIES = 3
+
+
+@dataclass
+class Service:
+    """A running bot: the Application and where its health endpoint answers."""
+
+    application: Application
+    health_port: int
+
+
+@asynccontextmanager
+async def running(
+    application: Application, settings: Settings, *, health_address: str = "0.0.0.0"
+) -> AsyncIterator[Service]:
+    """Start everything `python -m bot` runs; on exit stop it in the order that loses nothing."""
+    await application.initialize()
+    health = None
+    try:
+        await application.post_init(application)
+        await _start_receiving(application, settings)
+        await application.start()
+        health = await start_health_server(
+            lambda: _current_engine(application), settings.health_port, health_address
+        )
+        yield Service(application, health.port)
+    finally:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()  # no new updates from here on
+        if application.running:
+            await application.stop()  # waits for in-flight updates and running jobs
+        if application.post_stop is not None:
+            await application.post_stop(application)
+        if health is not None:
+            await health.stop()
+        await application.shutdown()
+        await application.post_shutdown(application)  # closes the database: last
+
+
+async def _start_receiving(application: Application, settings: Settings) -> None:
+    updater = application.updater
+    if settings.webhook_mode:
+        await updater.start_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=settings.webhook_path,
+            webhook_url=settings.full_webhook_url,
+            secret_token=settings.webhook_secret_token.get_secret_value(),
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=settings.drop_pending_updates,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
+        )
+        log.info(
+            "receiving updates by webhook on %s:%s/%s",
+            settings.webhook_listen,
+            settings.webhook_port,
+            settings.webhook_path,
+        )
+    else:
+        await updater.start_polling(
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=settings.drop_pending_updates,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
+        )
+        log.info("receiving updates by long polling")
+
+
+def _current_engine(application: Application) -> AsyncEngine | None:
+    runtime = application.bot_data.get(RUNTIME_KEY)
+    return runtime.engine if runtime is not None else None
+
+
+async def serve_until_stopped(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT (docker stop, Ctrl+C)."""
+    # Imported here, after the caller configured logging, so import-time logs are formatted.
+    from bot.app import build_application
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    application = build_application(settings)
+    async with running(application, settings):
+        await stop.wait()
+        log.info("stop requested: finishing the updates in progress")
+    log.info("stopped")
+
+
+def serve(settings: Settings) -> None:
+    asyncio.run(serve_until_stopped(settings))

@@ -1,0 +1,290 @@
+"""Getting people in: /start with or without an invite, /newteam, /invite, /help.
+
+Texts are English gettext message ids; the module constants are only marked (N_) and are
+translated where they are shown, in the language of the person being answered.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from bot.core.i18n import N_, _, ngettext
+from bot.core.render import esc
+from bot.core.runtime import runtime
+from bot.core.turns import Turn, open_turn
+from bot.domain.team_rules import MANAGER, InviteArgumentError, InviteOptions, parse_invite_options
+from bot.private import answering
+from bot.services import teams
+from bot.services.teams import JoinOutcome
+from criteria.loader import DEFAULT_PACK_ID
+from storage.models import Role
+
+PRIVATE = filters.ChatType.PRIVATE
+
+WELCOME_TEXT = N_(
+    "👋 <b>Hello! I run your team's Baldrige self-assessment.</b>\n\n"
+    "I ask short “how do you…” questions about how your team works, one at a time. Answer in "
+    "your own words whenever you have a minute — everything is saved as you go, and you can "
+    "stop and pick up again any time.\n\n"
+    "<b>To join your team</b>, tap the invite link your manager shared.\n"
+    "<b>To start a team</b> (for managers): <code>/newteam Your team name</code>"
+)
+HELP_TEXT = N_(
+    "<b>How this works</b>\n"
+    "I show one question at a time. Type your answer (several messages are fine), or send a "
+    "voice note or photo. Buttons under each question let you skip it for now, mark it as not "
+    "your area, go back, or pause.\n\n"
+    "/next — continue where you stopped\n"
+    "/progress — what you have done, by area\n"
+    "/review — read and change your answers\n"
+    "/pause — stop for now\n"
+    "/newteam NAME — start a team (you become its manager)\n"
+    "/invite [member|manager] [1d|7d|30d|never] [once|multi] — a new invite link (managers)\n"
+    "/invite revoke — withdraw every open invite link of your team (managers)\n"
+    "/team — members and their progress; remove someone (managers)\n"
+    "/teams — choose which of your teams you answer for\n"
+    "/round — the current round; /round new NAME [YYYY-MM-DD], /round due YYYY-MM-DD "
+    "(managers)\n"
+    "/language — choose your language; /language team CODE sets the team's (managers)\n"
+    "/mydata — everything stored about you, as a file\n"
+    "/forget — delete everything about you"
+)
+JOIN_PROBLEMS = {
+    JoinOutcome.UNKNOWN: N_("That invite link is not valid. Ask your manager for a new one."),
+    JoinOutcome.EXPIRED: N_("That invite link has expired. Ask your manager for a new one."),
+    JoinOutcome.USED_UP: N_("That invite link has been used up. Ask your manager for a new one."),
+    JoinOutcome.REVOKED: N_("That invite link was withdrawn. Ask your manager for a new one."),
+}
+REMOVED_TEXT = N_(
+    "You were removed from <b>{team}</b>, so invite links from before that no longer let you "
+    "in. If you should be back, ask a manager for a new invite."
+)
+INVITE_USAGE = N_(
+    "I don't know “{unknown}”. Try <code>/invite manager 7d once</code>: member or manager; "
+    "1d, 7d, 30d or never; once or multi."
+)
+# The private-chat command menu; descriptions are translated per language by private_commands().
+PRIVATE_COMMANDS = [
+    ("next", N_("Continue the assessment where you stopped")),
+    ("progress", N_("Your progress by area")),
+    ("review", N_("Read and change your answers")),
+    ("pause", N_("Stop for now")),
+    ("help", N_("How this works")),
+    ("language", N_("Choose your language")),
+    ("newteam", N_("Start a team (you become its manager)")),
+    ("invite", N_("New invite link for your team (managers)")),
+    ("team", N_("Your team's members and progress (managers)")),
+    ("teams", N_("Choose which team you answer for")),
+    ("round", N_("The current assessment round")),
+    ("mydata", N_("Everything stored about you")),
+    ("forget", N_("Delete everything about you")),
+    ("away", N_("Pause your reminders for a while")),
+    ("schedule", N_("Reminder and digest times (managers)")),
+    ("digest", N_("This week's team digest now (managers)")),
+    ("export", N_("Answers as spreadsheet and report (managers)")),
+]
+
+
+def private_commands() -> list[tuple[str, str]]:
+    """The command menu in the current language (see bot.core.i18n.use_language)."""
+    return [(name, _(description)) for name, description in PRIVATE_COMMANDS]
+
+
+def register(app: Application, group: int) -> None:
+    app.add_handler(CommandHandler("start", start_command, filters=PRIVATE), group)
+    app.add_handler(CommandHandler("help", help_command, filters=PRIVATE), group)
+    app.add_handler(CommandHandler("newteam", new_team_command, filters=PRIVATE), group)
+    app.add_handler(CommandHandler("invite", invite_command, filters=PRIVATE), group)
+
+
+def invite_link(bot_username: str, token: str) -> str:
+    return f"https://t.me/{bot_username}?start={token}"
+
+
+def share_keyboard(link: str, team_name: str) -> InlineKeyboardMarkup:
+    share = (
+        "https://t.me/share/url?url="
+        + quote(link, safe="")
+        + "&text="
+        + quote(_("Join {team} for our self-assessment").format(team=team_name), safe="")
+    )
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_("📤 Share invite"), url=share)]])
+
+
+def invite_description(options: InviteOptions) -> str:
+    """'member link, valid 7 days, for one person' in the reader's language."""
+    role = _("manager link") if options.role == MANAGER else _("member link")
+    if options.lifetime is None:
+        valid = _("never expires")
+    else:
+        days = options.lifetime.days
+        valid = ngettext("valid {count} day", "valid {count} days", days).format(count=days)
+    uses = _("for one person") if options.max_uses == 1 else _("any number of people")
+    return _("{role}, {valid}, {uses}").format(role=role, valid=valid, uses=uses)
+
+
+def question_count(count: int) -> str:
+    return ngettext("{count} question", "{count} questions", count).format(count=count)
+
+
+async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start, or /start <invite token> from a deep link."""
+    rt = runtime(context)
+    message = update.effective_message
+    token = context.args[0] if context.args else None
+    async with open_turn(rt, update.effective_user) as turn:
+        if token is None:
+            if turn.assessment is None:
+                await message.reply_text(_(WELCOME_TEXT))
+                return
+            await answering.resume(turn, context, message.chat_id)
+            return
+        result = await teams.join_with_invite(turn.session, turn.person, token[:64], turn.now)
+        await turn.commit()
+        if result.outcome == JoinOutcome.REMOVED:
+            await message.reply_text(_(REMOVED_TEXT).format(team=esc(result.team.name)))
+            return
+        if result.outcome in JOIN_PROBLEMS:
+            await message.reply_text(_(JOIN_PROBLEMS[result.outcome]))
+            return
+        await turn.session.flush()
+        turn.assessment = await teams.active_assessment(turn.session, turn.person)
+        # The new team may have a default language, and its pack is shown in the language.
+        turn.settle_language(rt.packs)
+        if turn.assessment is None:
+            await message.reply_text(
+                _("You are in <b>{team}</b>.").format(team=esc(result.team.name))
+                + " "
+                + _(answering.NO_ROUND_TEXT)
+            )
+            return
+        if result.outcome == JoinOutcome.JOINED:
+            areas = len(turn.pack.areas())
+            intro = _(
+                "🙌 Welcome to <b>{team}</b>! {questions} {in_areas} — answer in your own words, "
+                "a few at a time. Everything is saved as you go."
+            ).format(
+                team=esc(result.team.name),
+                questions=question_count(len(turn.pack.questions())),
+                # A separate plural: some languages inflect the area count after "in".
+                in_areas=ngettext("in {count} area", "in {count} areas", areas).format(count=areas),
+            )
+        else:
+            intro = _("You are already in <b>{team}</b> — let's continue.").format(
+                team=esc(result.team.name)
+            )
+        await answering.ask_next(turn, None, context, message.chat_id, intro=intro)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # A turn only to speak the person's chosen language.
+    async with open_turn(runtime(context), update.effective_user):
+        await update.effective_message.reply_text(_(HELP_TEXT))
+
+
+async def new_team_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/newteam NAME: a team with the default pack, the sender as its manager."""
+    rt = runtime(context)
+    message = update.effective_message
+    name = " ".join(context.args or []).strip()
+    async with open_turn(rt, update.effective_user) as turn:
+        if not name:
+            await message.reply_text(_("Give your team a name: <code>/newteam Front desk</code>"))
+            return
+        if len(name) > teams.TEAM_NAME_MAX:
+            await message.reply_text(
+                _("Team names can be up to {count} characters.").format(count=teams.TEAM_NAME_MAX)
+            )
+            return
+        pack = rt.packs.get(DEFAULT_PACK_ID)
+        team, _round, invite = await teams.create_team(
+            turn.session, turn.person, name, pack, rt.settings.default_timezone, turn.now
+        )
+        await turn.commit()  # the link must work the moment it is shown
+        link = invite_link(rt.bot_username, invite.token)
+        await message.reply_text(
+            _(
+                "✅ Team <b>{team}</b> is ready, using “{pack}” ({questions}).\n\n"
+                "Share this link with your team — it works for 30 days:\n{link}\n\n"
+                "Send /next to answer the questions yourself."
+            ).format(
+                team=esc(team.name),
+                pack=esc(pack.translated(turn.language).title),
+                questions=question_count(len(pack.questions())),
+                link=esc(link),
+            ),
+            reply_markup=share_keyboard(link, team.name),
+        )
+
+
+async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/invite [options]: a fresh invite link for the manager's current team;
+    /invite revoke: withdraw all of its open links."""
+    rt = runtime(context)
+    message = update.effective_message
+    async with open_turn(rt, update.effective_user) as turn:
+        if turn.assessment is None:
+            await message.reply_text(_(answering.NO_TEAM_TEXT))
+            return
+        if turn.assessment.role != Role.MANAGER:
+            await message.reply_text(
+                _(
+                    "Only a team's managers can create invite links. "
+                    "Ask your manager to send you one."
+                )
+            )
+            return
+        if [arg.lower() for arg in context.args or []] == ["revoke"]:
+            await _revoke_invites(turn, message)
+            return
+        try:
+            options = parse_invite_options(context.args or [])
+        except InviteArgumentError as unknown:
+            await message.reply_text(_(INVITE_USAGE).format(unknown=esc(str(unknown))))
+            return
+        team = turn.assessment.team
+        invite = await teams.create_invite(
+            turn.session,
+            team.id,
+            turn.person.id,
+            role=options.role,
+            lifetime=options.lifetime,
+            max_uses=options.max_uses,
+            now=turn.now,
+        )
+        await turn.commit()
+        link = invite_link(rt.bot_username, invite.token)
+        await message.reply_text(
+            _(
+                "New {kind} for <b>{team}</b>:\n{link}\n\n"
+                "<i>Other kinds: /invite manager 7d once — member or manager; 1d, 7d, 30d or "
+                "never; once or multi.</i>"
+            ).format(kind=invite_description(options), team=esc(team.name), link=esc(link))
+            + "\n"
+            + _("<i>/invite revoke withdraws every open link.</i>"),
+            reply_markup=share_keyboard(link, team.name),
+        )
+
+
+async def _revoke_invites(turn: Turn, message: Message) -> None:
+    """Every link of the team that still works stops working; members stay members."""
+    team = turn.assessment.team
+    count = await teams.revoke_invites(turn.session, team.id, turn.now)
+    await turn.commit()
+    if count == 0:
+        await message.reply_text(
+            _("<b>{team}</b> has no open invite links.").format(team=esc(team.name))
+        )
+        return
+    await message.reply_text(
+        ngettext(
+            "🚫 Withdrew {count} invite link of <b>{team}</b>. People already in the team stay; "
+            "/invite makes a new link.",
+            "🚫 Withdrew {count} invite links of <b>{team}</b>. People already in the team stay; "
+            "/invite makes a new link.",
+            count,
+        ).format(count=count, team=esc(team.name))
+    )
