@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import delete, insert
 from sqlalchemy.exc import IntegrityError
 from telegram import Update
 from telegram.ext import (
@@ -26,13 +25,11 @@ from bot.core.i18n import _
 from bot.core.runtime import runtime
 from bot.core.turns import update_session
 from bot.core.update_log import note_outcome
-from storage.models import ProcessedUpdate
+from bot.services.updates import forget_updates_before, record_update
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 REMEMBER_UPDATES_FOR = timedelta(days=2)
-# Core and built once: this runs for every update.
-_RECORD_UPDATE = insert(ProcessedUpdate.__table__)
 
 
 def register_first(app: Application, group: int) -> None:
@@ -54,9 +51,7 @@ async def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TY
     """
     try:
         async with update_session(runtime(context)) as session:
-            await session.execute(
-                _RECORD_UPDATE, {"update_id": update.update_id, "processed_at": utcnow()}
-            )
+            await record_update(session, update.update_id, utcnow())
     except IntegrityError:
         log.info("duplicate update %s dropped", update.update_id)
         note_outcome("duplicate")
@@ -66,12 +61,7 @@ async def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TY
 async def forget_old_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Daily: update ids only need remembering for as long as Telegram might redeliver."""
     async with runtime(context).sessions() as session:
-        await session.execute(
-            delete(ProcessedUpdate).where(
-                ProcessedUpdate.processed_at < utcnow() - REMEMBER_UPDATES_FOR
-            )
-        )
-        await session.commit()
+        await forget_updates_before(session, utcnow() - REMEMBER_UPDATES_FOR)
 
 
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

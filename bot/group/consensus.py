@@ -17,12 +17,9 @@ and are added to the Consensus row.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
-from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -56,9 +53,10 @@ from bot.core.i18n import number as written_number
 from bot.core.render import esc, preview, split_message
 from bot.core.runtime import runtime
 from bot.domain.compare import LEVEL_IDS, add_note, agreed_level, breakdown_visible
-from bot.services import groups, membership
+from bot.services import consensus as ballots
+from bot.services import membership
 from criteria.model import Area, Pack
-from storage.models import AssessmentRound, Consensus, Person, Team
+from storage.models import AssessmentRound, Consensus, Team
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -92,7 +90,7 @@ async def consensus_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         if not context.args:
             if await refused(turn, update, Need.MEMBER, needs_round=True):
                 return
-            rows = await groups.consensus_rows(turn.session, turn.round.id)
+            rows = await ballots.consensus_rows(turn.session, turn.round.id)
             for part in split_message(_summary_blocks(turn, rows)):
                 await message.reply_text(part)
             return
@@ -106,25 +104,25 @@ async def consensus_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             )
             return
         area = areas[int(arg) - 1]
-        existing = (await groups.consensus_rows(turn.session, turn.round.id)).get(area.id)
-        if existing is not None and groups.poll_is_open(existing):
+        existing = (await ballots.consensus_rows(turn.session, turn.round.id)).get(area.id)
+        if existing is not None and ballots.poll_is_open(existing):
             await message.reply_text(_("A vote on this area is already open. Close it first."))
             return
         await _open_vote(turn, context.bot, area)
 
 
 async def _open_vote(turn: GroupTurn, bot: Bot, area: Area) -> None:
-    row = await groups.consensus_of_area(turn.session, turn.round.id, area.id)
+    row = await ballots.consensus_of_area(turn.session, turn.round.id, area.id)
     await turn.session.commit()  # the buttons need the row's id
     if turn.team.anonymous_compare:
         message = await bot.send_message(
             turn.chat_id, _secret_vote_text(area, 0), reply_markup=_secret_vote_keyboard(row.id)
         )
-        poll_id = groups.button_vote_id(message.message_id)
+        poll_id = ballots.button_vote_id(message.message_id)
     else:
         message = await _send_poll(turn, bot, area, row.id)
         poll_id = message.poll.id
-    await groups.start_poll(turn.session, row, turn.chat_id, poll_id, message.message_id)
+    await ballots.start_poll(turn.session, row, turn.chat_id, poll_id, message.message_id)
     await turn.session.commit()
 
 
@@ -187,7 +185,7 @@ async def _vote_row(turn: GroupTurn, query, consensus_id: int) -> Consensus | No
         await alert(query, _("This vote is not this group's."))
         return None
     # A button of an earlier vote on the same area (opened again since) is as stale as a closed one.
-    if not groups.poll_is_open(row) or row.poll_message_id != query.message.message_id:
+    if not ballots.poll_is_open(row) or row.poll_message_id != query.message.message_id:
         await alert(query, _("This vote is already closed."))
         return None
     return row
@@ -206,12 +204,12 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         row = await _vote_row(turn, query, int(match["consensus"]))
         if row is None:
             return
-        if not groups.is_button_vote(row) or level_index >= len(LEVEL_IDS):
+        if not ballots.is_button_vote(row) or level_index >= len(LEVEL_IDS):
             await alert(query, _("This button is no longer valid."))
             return
-        before = len(await groups.votes_of(turn.session, row.id))
-        await groups.record_vote(turn.session, row.id, turn.person.id, LEVEL_IDS[level_index])
-        votes = len(await groups.votes_of(turn.session, row.id))
+        before = len(await ballots.votes_of(turn.session, row.id))
+        await ballots.record_vote(turn.session, row.id, turn.person.id, LEVEL_IDS[level_index])
+        votes = len(await ballots.votes_of(turn.session, row.id))
         await turn.session.commit()
         area = turn.pack.area(row.area_id)
     await query.answer(
@@ -244,8 +242,8 @@ async def close_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         if row is None:
             return
         await query.answer()
-        if groups.is_button_vote(row):
-            votes = len(await groups.votes_of(turn.session, row.id))
+        if ballots.is_button_vote(row):
+            votes = len(await ballots.votes_of(turn.session, row.id))
             await _edit_quietly(query, _closed_vote_text(turn.pack.area(row.area_id), votes), None)
         else:
             await context.bot.stop_poll(chat_id, row.poll_message_id)
@@ -266,8 +264,8 @@ async def poll_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     rt = runtime(context)
     async with rt.sessions() as session:
-        row = await groups.consensus_by_poll(session, poll.id)
-        if row is None or not groups.poll_is_open(row):
+        row = await ballots.consensus_by_poll(session, poll.id)
+        if row is None or not ballots.poll_is_open(row):
             return
         round_ = await session.get(AssessmentRound, row.round_id)
         # No group turn here: speak the team's default language, as the group does.
@@ -285,11 +283,9 @@ async def vote_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     async with runtime(context).sessions() as session:
         row = await _poll_row(session, answer.poll_id)
-        if row is None or not groups.poll_is_open(row):
+        if row is None or not ballots.poll_is_open(row):
             return
-        person = (
-            await session.execute(select(Person).where(Person.telegram_user_id == answer.user.id))
-        ).scalar_one_or_none()
+        person = await membership.person_by_telegram_id(session, answer.user.id)
         round_ = await session.get(AssessmentRound, row.round_id)
         if (
             person is None
@@ -299,7 +295,7 @@ async def vote_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             return
         options = answer.option_ids
         rating = LEVEL_IDS[options[0]] if options and options[0] < len(LEVEL_IDS) else None
-        await groups.record_vote(session, row.id, person.id, rating)
+        await ballots.record_vote(session, row.id, person.id, rating)
         await session.commit()
 
 
@@ -308,12 +304,12 @@ async def _poll_row(session: AsyncSession, poll_id: str) -> Consensus | None:
     (Telegram delivers votes as soon as the poll is shown, while sendPoll's answer is still on
     its way to us), so an unknown poll is looked up again for a moment before giving up."""
     for _attempt in range(UNKNOWN_POLL_RETRIES):
-        row = await groups.consensus_by_poll(session, poll_id)
+        row = await ballots.consensus_by_poll(session, poll_id)
         if row is not None:
             return row
         await session.rollback()  # a fresh snapshot for the next look
         await asyncio.sleep(UNKNOWN_POLL_PAUSE)
-    return await groups.consensus_by_poll(session, poll_id)
+    return await ballots.consensus_by_poll(session, poll_id)
 
 
 async def _record_result(
@@ -321,25 +317,8 @@ async def _record_result(
 ) -> None:
     """Record the agreed level once (a Close press and a closed-poll update may race), then ask
     for strengths and opportunities for improvement."""
-    agreed, counts = agreed_level(await groups.votes_of(session, row.id))
-    claimed = await session.execute(
-        sql_update(Consensus)
-        .where(
-            Consensus.id == row.id,
-            Consensus.poll_id == row.poll_id,
-            Consensus.agreed_rating.is_(None),
-        )
-        .values(
-            agreed_rating=agreed,
-            # Nothing agreed: forget the poll, so the area shows as not agreed and can be voted
-            # on again.
-            poll_id=row.poll_id if agreed else None,
-            vote_counts=json.dumps({level: n for level, n in counts.items() if n}),
-            updated_at=utcnow(),
-        )
-    )
-    await session.commit()
-    if claimed.rowcount == 0:
+    agreed, counts = agreed_level(await ballots.votes_of(session, row.id))
+    if not await ballots.record_agreement(session, row, agreed, counts):
         return
     area = pack.area(row.area_id)
     if agreed is None:
@@ -365,15 +344,7 @@ async def _record_result(
             "🎯 What are our <b>opportunities for improvement</b> in {area}? Reply to this message."
         ).format(area=esc(area.title)),
     )
-    await session.execute(
-        sql_update(Consensus)
-        .where(Consensus.id == row.id)
-        .values(
-            prompt_message_id=strengths.message_id,
-            improvements_prompt_message_id=improvements.message_id,
-        )
-    )
-    await session.commit()
+    await ballots.remember_prompts(session, row.id, strengths.message_id, improvements.message_id)
 
 
 def _votes_line(counts: dict[str, int], team: Team) -> str:
@@ -389,7 +360,7 @@ async def reply_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """A reply to the strengths or improvements question: added to what the team agreed."""
     message = update.effective_message
     async with open_group_turn(runtime(context), update.effective_user, message.chat_id) as turn:
-        found = await groups.consensus_for_reply(
+        found = await ballots.consensus_for_reply(
             turn.session, message.chat_id, message.reply_to_message.message_id
         )
         if found is None:
@@ -439,7 +410,7 @@ def _summary_blocks(turn: GroupTurn, rows: dict[str, Consensus]) -> list[str]:
         row = rows.get(area.id)
         if row is None or (row.agreed_rating is None and row.poll_id is None):
             state = _("not agreed yet")
-        elif groups.poll_is_open(row):
+        elif ballots.poll_is_open(row):
             state = _("🗳 vote open")
         else:
             state = f"✅ {esc(maturity_label(row.agreed_rating))}"

@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
@@ -37,6 +36,7 @@ from bot.domain.schedule import (
     parse_zone,
 )
 from bot.scheduled import jobs
+from bot.services import groups
 from bot.services.schedules import (
     quiet_hours_of,
     recurrence_of,
@@ -44,7 +44,7 @@ from bot.services.schedules import (
     set_quiet_hours,
     team_zone,
 )
-from storage.models import GroupLink, Role, Team
+from storage.models import Role, Team
 
 PRIVATE = filters.ChatType.PRIVATE
 MAX_WEEKLY_CAP = 14
@@ -87,11 +87,7 @@ async def schedule_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             await turn.session.flush()
         else:
             done = ""
-        has_group = (
-            await turn.session.execute(
-                select(GroupLink.id).where(GroupLink.team_id == team.id).limit(1)
-            )
-        ).first() is not None
+        has_group = await groups.has_group(turn.session, team.id)
     if args:
         jobs.schedule_team(context.application, team)
     overview = schedule_text(team, rt.settings.default_timezone, rt.clock(), has_group)

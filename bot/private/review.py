@@ -15,10 +15,15 @@ from bot.core.turns import open_turn
 from bot.domain.progress import person_area_progress
 from bot.private import answering
 from bot.private import question_view as view
+from bot.services import answers
 from storage.models import Answer
+from storage.statuses import AnswerStatus
 
 REVIEW_PATTERN = re.compile(r"^r:(?P<round>\d{1,12}):(?P<area>[a-z0-9][a-z0-9_.-]{0,39})$")
-STATUS_LABELS = {"skipped": N_("⏭ <i>skipped</i>"), "not_my_area": N_("🙅 <i>not my area</i>")}
+STATUS_LABELS = {
+    AnswerStatus.SKIPPED: N_("⏭ <i>skipped</i>"),
+    AnswerStatus.NOT_MY_AREA: N_("🙅 <i>not my area</i>"),
+}
 
 
 def register(app: Application, group: int) -> None:
@@ -64,7 +69,9 @@ async def review_area(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             await query.answer(_("This button is no longer valid."), show_alert=True)
             return
         await query.answer()
-        stored = await _answers_by_question(turn, [q.id for q in area.questions])
+        stored = await answers.answers_by_question(
+            turn.session, turn.round_id, turn.person.id, [q.id for q in area.questions]
+        )
         blocks = [f"<b>{esc(area.title)}</b>"]
         for number, question in enumerate(area.questions, start=1):
             blocks.append(_answer_block(number, question.text, stored.get(question.id)))
@@ -82,19 +89,6 @@ async def review_area(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             await context.bot.send_message(
                 query.message.chat.id, text, reply_markup=keyboard if last else None
             )
-
-
-async def _answers_by_question(turn, question_ids: list[str]) -> dict[str, Answer]:
-    from sqlmodel import select
-
-    rows = await turn.session.execute(
-        select(Answer).where(
-            Answer.round_id == turn.round_id,
-            Answer.person_id == turn.person.id,
-            Answer.question_id.in_(question_ids),
-        )
-    )
-    return {answer.question_id: answer for answer in rows.scalars()}
 
 
 def _answer_block(number: int, question_text: str, answer: Answer | None) -> str:

@@ -52,6 +52,20 @@ async def get_answer(
     ).scalar_one_or_none()
 
 
+async def answers_by_question(
+    session: AsyncSession, round_id: int, person_id: int, question_ids: list[str]
+) -> dict[str, Answer]:
+    """Question id -> this person's answer, for the given questions of a round (one statement)."""
+    rows = await session.execute(
+        select(Answer).where(
+            Answer.round_id == round_id,
+            Answer.person_id == person_id,
+            Answer.question_id.in_(question_ids),
+        )
+    )
+    return {answer.question_id: answer for answer in rows.scalars()}
+
+
 def _remember(session: AsyncSession, answer: Answer) -> None:
     """Keep the state being replaced, so every edit has a history."""
     if answer.id is not None and (answer.text or answer.rating):

@@ -73,3 +73,13 @@ async def mark_unreachable(session: AsyncSession, telegram_user_id: int, since: 
 def pause_reminders(person: Person, until: datetime | None) -> None:
     """No reminders before `until`; None lets them come again."""
     person.reminders_paused_until = until
+
+
+async def people_by_telegram_ids(
+    session: AsyncSession, telegram_user_ids: list[int]
+) -> list[Person]:
+    """The people among these Telegram users that the bot knows (one statement)."""
+    rows = await session.execute(
+        select(Person).where(Person.telegram_user_id.in_(telegram_user_ids))
+    )
+    return list(rows.scalars())
