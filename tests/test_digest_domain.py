@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from bot.core.render import MESSAGE_LIMIT, split_message
 from bot.domain.digest import DigestNumbers, build_digest
 from bot.domain.reminders import MemberState, NoReminder, ReminderPlan, plan_reminder
-from bot.manage.digest import digest_blocks
+from bot.scheduled.digest_message import digest_blocks
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 
 PACK = load_packs().get(DEFAULT_PACK_ID)

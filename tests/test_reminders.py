@@ -19,7 +19,7 @@ from sqlmodel import select
 from bot.ops import cli
 from bot.ops.leadership import LEADERSHIP_KEY, Leadership
 from bot.scheduled import broadcast, jobs
-from bot.scheduled.reminders import CONTINUE_LABEL, PAUSE_FOR_A_WEEK_LABEL
+from bot.scheduled.reminder_run import CONTINUE_LABEL, PAUSE_FOR_A_WEEK_LABEL
 from bot.services import deliveries
 from bot.services.deliveries import RUN_RECIPIENT, DeliveryKind, team_period
 from storage.models import (

@@ -102,3 +102,11 @@ def team_data(action: str, team_id: int, person_id: int | None = None) -> str:
 
 def privacy_data(action: str, person_id: int) -> str:
     return f"pv:{action}:{person_id}"
+
+
+AWAY_PREFIX = "away"
+
+
+def away_data(choice: str) -> str:
+    """The /away buttons' data (also under reminders): 'day', 'week', 'date' or 'off'."""
+    return f"{AWAY_PREFIX}:{choice}"

@@ -2,8 +2,7 @@
 
 Pure: built from a pack, the members and their answer statuses (through
 bot.domain.progress.team_progress) and the previous digest's numbers; rendering and escaping
-belong to the Telegram module (bot/manage/digest.py). The numbers a digest reports are stored with
-it
+belong to bot/scheduled/digest_message.py. The numbers a digest reports are stored with it
 (DigestNumbers.to_json) so next week's digest can say what changed.
 """
 

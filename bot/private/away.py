@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot.core.callbacks import away_data
 from bot.core.i18n import N_, _, day_and_date
 from bot.core.runtime import runtime
 from bot.core.turns import Turn, open_turn
@@ -41,7 +42,7 @@ def register(app: Application, group: int) -> None:
 
 
 def away_button(choice: str, label: str | None = None) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label or _(AWAY_LABELS[choice]), callback_data=f"away:{choice}")
+    return InlineKeyboardButton(label or _(AWAY_LABELS[choice]), callback_data=away_data(choice))
 
 
 async def away_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

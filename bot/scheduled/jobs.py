@@ -43,10 +43,10 @@ from bot.domain.schedule import (
     last_slot,
     next_slot,
 )
-from bot.manage.digest import run_digest
 from bot.ops.leadership import is_leader
 from bot.scheduled.broadcast import RunOutcome, RunRequest
-from bot.scheduled.reminders import run_reminders
+from bot.scheduled.digest_run import run_digest
+from bot.scheduled.reminder_run import run_reminders
 from bot.services.deliveries import DeliveryKind, completed_runs
 from bot.services.schedules import all_teams, recurrence_of
 from storage.models import Team
