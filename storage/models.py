@@ -10,18 +10,13 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
+from storage.statuses import AnswerStatus
 from storage.types import UTCDateTime, utcnow
 
 
 class Role(StrEnum):
     MEMBER = "member"
     MANAGER = "manager"
-
-
-class AnswerStatus(StrEnum):
-    ANSWERED = "answered"
-    SKIPPED = "skipped"
-    NOT_MY_AREA = "not_my_area"
 
 
 def _timestamp(nullable: bool = False, **kwargs) -> object:

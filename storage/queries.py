@@ -10,8 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from bot.domain.progress import TeamProgress, remaining_questions, team_progress
-from criteria.model import Pack, Question
 from storage.models import Answer, AssessmentRound, Conversation, Membership, Person, Role, Team
 
 
@@ -59,22 +57,6 @@ async def current_round(session: AsyncSession, team_id: int) -> AssessmentRound 
         .limit(1)
     )
     return result.scalars().first()
-
-
-async def questions_left(
-    session: AsyncSession, pack: Pack, round_id: int, person_id: int
-) -> list[Question]:
-    """What this person has left in this round, in the order they will be asked."""
-    return remaining_questions(pack, await person_statuses(session, round_id, person_id))
-
-
-async def progress_of_team(
-    session: AsyncSession, pack: Pack, team_id: int, round_id: int
-) -> TeamProgress:
-    """Progress by area and by person, and who is behind where (two statements)."""
-    members = await team_members(session, team_id)
-    statuses = await team_statuses(session, round_id)
-    return team_progress(pack, [(p.id, display_name(p)) for p, _ in members], statuses)
 
 
 def display_name(person: Person) -> str:

@@ -14,8 +14,8 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
+from bot.services import progress
 from criteria.loader import DEFAULT_PACK_ID, load_packs
-from storage import queries
 from storage.migrate import upgrade_to_head
 from storage.models import Answer, AnswerStatus, AssessmentRound, Membership, Person, Team
 from tests.support.databases import create_postgres_database, drop_postgres_database, open_database
@@ -101,9 +101,9 @@ async def test_team_progress_costs_the_same_for_3_and_300_people(db):
 
     async with db.sessions() as session:
         with db.statements.measure() as small_cost:
-            small = await queries.progress_of_team(session, PACK, small_team.id, small_round.id)
+            small = await progress.progress_of_team(session, PACK, small_team.id, small_round.id)
         with db.statements.measure() as big_cost:
-            big = await queries.progress_of_team(session, PACK, big_team.id, big_round.id)
+            big = await progress.progress_of_team(session, PACK, big_team.id, big_round.id)
 
     assert small_cost.count == big_cost.count == 2
     assert len(small.by_person) == 3 and len(big.by_person) == 300
@@ -160,7 +160,7 @@ async def test_questions_left_are_in_order_with_skipped_last_in_one_statement(db
         )
         await session.commit()
         with db.statements.measure() as cost:
-            left = await queries.questions_left(session, PACK, round_.id, person.id)
+            left = await progress.questions_left(session, PACK, round_.id, person.id)
     assert cost.count == 1
     assert [q.id for q in left] == [*ids[3:], ids[1]]
 

@@ -11,13 +11,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from criteria.model import MATURITY_LEVELS
+from storage.statuses import AnswerStatus
 
 LEVEL_IDS: tuple[str, ...] = tuple(level.id for level in MATURITY_LEVELS)
 # Ratings two or more levels apart ("reacting" against "aligned") are worth talking about;
 # neighbouring levels are ordinary differences of judgement.
 DISAGREEMENT_SPAN = 2
-ANSWERED = "answered"
-NOT_MY_AREA = "not_my_area"
+ANSWERED = AnswerStatus.ANSWERED
+NOT_MY_AREA = AnswerStatus.NOT_MY_AREA
 
 
 @dataclass(frozen=True)

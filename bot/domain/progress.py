@@ -6,10 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from criteria.model import Area, Pack, Question
+from storage.statuses import DONE_STATUSES, AnswerStatus
 
-# A question counts as done when answered or declared outside the person's area; a skipped one
-# is still to do, but comes after the questions never seen.
-DONE_STATUSES = frozenset({"answered", "not_my_area"})
 Statuses = Mapping[str, str]  # question id -> status
 
 
@@ -60,7 +58,7 @@ class TeamProgress:
 def remaining_questions(pack: Pack, statuses: Statuses) -> list[Question]:
     """Questions still to do, in the order to ask them: never-seen first, then skipped ones."""
     unseen = [q for q in pack.questions() if q.id not in statuses]
-    skipped = [q for q in pack.questions() if statuses.get(q.id) == "skipped"]
+    skipped = [q for q in pack.questions() if statuses.get(q.id) == AnswerStatus.SKIPPED]
     return unseen + skipped
 
 

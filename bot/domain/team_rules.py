@@ -14,6 +14,7 @@ from enum import StrEnum
 
 # Only the marker (an identity function): texts stay English here and are translated where shown.
 from bot.core.i18n import N_
+from storage.statuses import AnswerStatus
 
 # Membership.role values (storage.models.Role holds the same strings; the domain imports no
 # storage).
@@ -193,4 +194,4 @@ def parse_new_round(args: list[str], today: date, default_name: str) -> tuple[st
 
 def offer_previous_answer(current_status: str | None, previous_has_content: bool) -> bool:
     """Offer "still true?" when this round has no answer yet and the last round had one."""
-    return previous_has_content and current_status != "answered"
+    return previous_has_content and current_status != AnswerStatus.ANSWERED

@@ -25,6 +25,7 @@ from bot.export.stats import (
     round_trends,
 )
 from criteria.model import Area, Question
+from storage.statuses import AnswerStatus
 
 DATE = "%Y-%m-%d"
 STRENGTHS = N_("Strengths")
@@ -247,7 +248,7 @@ def _question_blocks(
 ) -> list[Block]:
     names = report.member_names()
     blocks: list[Block] = [Heading(4, f"{number}. {question.text}")]
-    answered = [a for a in answers if a.status == "answered"]
+    answered = [a for a in answers if a.status == AnswerStatus.ANSWERED]
     for answer in answered:
         notes = []
         if answer.rating:
@@ -260,8 +261,8 @@ def _question_blocks(
 
     remarks = []
     for status, label in (
-        ("skipped", N_("Skipped by: {who}.")),
-        ("not_my_area", N_("Not their area: {who}.")),
+        (AnswerStatus.SKIPPED, N_("Skipped by: {who}.")),
+        (AnswerStatus.NOT_MY_AREA, N_("Not their area: {who}.")),
     ):
         who = [names.get(a.person_id, "") for a in answers if a.status == status]
         if who:

@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.i18n import N_, _, maturity_label
-from bot.domain.progress import DONE_STATUSES
 from bot.export.data import RoundReport
 from criteria.model import MATURITY_LEVELS, Pack
+from storage.statuses import DONE_STATUSES, AnswerStatus
 
 # The maturity scale's level ids, lowest first; their labels come in the reader's language.
 LEVEL_IDS: tuple[str, ...] = tuple(level.id for level in MATURITY_LEVELS)
 RATING_SCORES: Mapping[str, int] = {level_id: score for score, level_id in enumerate(LEVEL_IDS, 1)}
 STATUS_LABELS: Mapping[str, str] = {
-    "answered": N_("Answered"),
-    "skipped": N_("Skipped"),
-    "not_my_area": N_("Not my area"),
+    AnswerStatus.ANSWERED: N_("Answered"),
+    AnswerStatus.SKIPPED: N_("Skipped"),
+    AnswerStatus.NOT_MY_AREA: N_("Not my area"),
 }
 
 
@@ -105,7 +105,7 @@ def area_summaries(
         except KeyError:  # a question the pack no longer has: nothing to place it under
             continue
         statuses[area.id][answer.status] += 1
-        if answer.status == "answered" and answer.rating in RATING_SCORES:
+        if answer.status == AnswerStatus.ANSWERED and answer.rating in RATING_SCORES:
             ratings[area.id][answer.rating] += 1
     return tuple(
         AreaSummary(
@@ -115,9 +115,9 @@ def area_summaries(
             questions=len(area.questions),
             done=sum(n for status, n in statuses[area.id].items() if status in DONE_STATUSES),
             total=len(area.questions) * len(members),
-            answered=statuses[area.id]["answered"],
-            skipped=statuses[area.id]["skipped"],
-            not_my_area=statuses[area.id]["not_my_area"],
+            answered=statuses[area.id][AnswerStatus.ANSWERED],
+            skipped=statuses[area.id][AnswerStatus.SKIPPED],
+            not_my_area=statuses[area.id][AnswerStatus.NOT_MY_AREA],
             rating_counts={r: ratings[area.id][r] for r in RATING_SCORES if ratings[area.id][r]},
         )
         for area in pack.areas()
@@ -126,7 +126,7 @@ def area_summaries(
 
 def question_rating_counts(answers: Iterable[AnswerLike]) -> dict[str, int]:
     """Rating id -> count among these answers, in scale order."""
-    counts = Counter(a.rating for a in answers if a.status == "answered" and a.rating)
+    counts = Counter(a.rating for a in answers if a.status == AnswerStatus.ANSWERED and a.rating)
     return {r: counts[r] for r in RATING_SCORES if counts[r]}
 
 

@@ -33,6 +33,7 @@ from bot.export.stats import (
     round_trends,
 )
 from criteria.model import Area
+from storage.statuses import AnswerStatus
 
 SHEET_TITLE_MAX = 31
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -46,7 +47,10 @@ HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
 WRAPPED = Alignment(wrap_text=True, vertical="top")
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
-NO_ANSWER_MARKS = {"skipped": N_("(skipped)"), "not_my_area": N_("(not my area)")}
+NO_ANSWER_MARKS = {
+    AnswerStatus.SKIPPED: N_("(skipped)"),
+    AnswerStatus.NOT_MY_AREA: N_("(not my area)"),
+}
 
 
 def build_xlsx(report: RoundReport) -> bytes:

@@ -27,6 +27,7 @@ from bot.domain.compare import (
 from bot.services.groups import answers_to_question
 from criteria.model import Pack
 from storage.queries import display_name, team_members
+from storage.statuses import AnswerStatus
 
 STALE = N_("This comparison is out of date. Send /compare to start again.")
 NAME_CHARS = 40
@@ -179,7 +180,7 @@ def _entries(comparison: QuestionComparison, room: int) -> str:
     for shown, entry in enumerate(entries):
         name = entry.name if entry.number is None else member_label(entry.number)
         label = f"<b>{esc(preview(name, NAME_CHARS))}</b>"
-        if entry.status == "not_my_area":
+        if entry.status == AnswerStatus.NOT_MY_AREA:
             line = f"{label} · " + _("<i>not my area</i>")
         else:
             rating = f" · {esc(maturity_label(entry.rating))}" if entry.rating in LEVEL_IDS else ""

@@ -35,8 +35,8 @@ from bot.core.render import esc, preview, progress_bar
 from bot.core.runtime import runtime
 from bot.private.onboarding import invite_link
 from bot.services import groups, teams
+from bot.services.progress import progress_of_team
 from storage.models import Team
-from storage.queries import progress_of_team
 
 log = logging.getLogger(__name__)
 

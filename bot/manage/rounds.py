@@ -24,8 +24,8 @@ from bot.domain.team_rules import (
 from bot.manage.team_view import refusal_text
 from bot.private import answering
 from bot.services import membership, rounds
+from bot.services.progress import progress_of_team
 from bot.services.schedules import team_zone
-from storage.queries import progress_of_team
 
 PRIVATE = filters.ChatType.PRIVATE
 USAGE_TEXT = N_(

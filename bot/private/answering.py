@@ -30,7 +30,7 @@ from bot.private import question_view as view
 from bot.services import answers, rounds
 from bot.services.answers import ANSWER_MAX_CHARS, SourceMessage
 from criteria.model import MATURITY_LEVELS, Question
-from storage.models import AnswerStatus
+from storage.statuses import DONE_STATUSES, AnswerStatus
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ async def show_question(
     answer = None
     if statuses.get(question.id) == AnswerStatus.ANSWERED:
         answer = await answers.get_answer(turn.session, turn.round_id, turn.person.id, question.id)
-    done = sum(1 for s in statuses.values() if s in ("answered", "not_my_area"))
+    done = sum(1 for s in statuses.values() if s in DONE_STATUSES)
     previous = None if draft else await _previous_to_offer(turn, question, statuses)
     text = view.question_text(turn.pack, question, done, answer, draft, previous)
     if intro:

@@ -13,6 +13,7 @@ from bot.core.render import esc, preview, progress_bar
 from bot.domain.progress import AreaProgress
 from criteria.model import MATURITY_LEVELS, Pack, Question
 from storage.models import Answer
+from storage.statuses import AnswerStatus
 
 ATTACHMENTS_NAMED = 5  # beyond this a message says how many more
 
@@ -38,7 +39,11 @@ def question_text(
         "",
         f"<b>{esc(question.text)}</b>",
     ]
-    if answer is not None and answer.status == "answered" and (answer.text or answer.attachments):
+    if (
+        answer is not None
+        and answer.status == AnswerStatus.ANSWERED
+        and (answer.text or answer.attachments)
+    ):
         lines += ["", _("Your answer so far:")]
         if answer.text:
             lines.append(f"<blockquote>{esc(preview(answer.text))}</blockquote>")
