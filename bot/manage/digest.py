@@ -18,10 +18,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 from telegram import Bot, Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, ContextTypes
 
 from bot.core import i18n
-from bot.core.i18n import _, day_and_date, ngettext, number
+from bot.core.commands import Chat, Need, command_handler
+from bot.core.i18n import N_, _, day_and_date, ngettext, number
+from bot.core.private_gate import refused
 from bot.core.render import esc, progress_bar, split_message
 from bot.core.runtime import Runtime, runtime
 from bot.core.turns import open_turn
@@ -32,17 +34,17 @@ from bot.services.deliveries import DeliveryKind, DeliveryStatus, RunStart
 from bot.services.digests import compose_digest
 from bot.services.schedules import team_sending_window, team_zone
 from criteria.model import Pack
-from storage.models import Person, Role, Team
+from storage.models import Person, Team
 from storage.queries import current_round
 
 log = logging.getLogger(__name__)
 
-PRIVATE = filters.ChatType.PRIVATE
+MANAGERS_ONLY_TEXT = N_("The digest is for a team's managers. /progress shows your own progress.")
 NAMES_PER_AREA = 25  # beyond this an area lists "and N more": a digest is read on a phone
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(CommandHandler("digest", digest_command, filters=PRIVATE), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "digest", digest_command), group)
 
 
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -51,10 +53,7 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     rt = runtime(context)
     message = update.effective_message
     async with open_turn(rt, update.effective_user) as turn:
-        if turn.assessment is None or turn.assessment.role != Role.MANAGER:
-            await message.reply_text(
-                _("The digest is for a team's managers. /progress shows your own progress.")
-            )
+        if await refused(turn, message, Need.MANAGER, MANAGERS_ONLY_TEXT):
             return
         team, round_ = turn.assessment.team, turn.assessment.round
         today = turn.now.astimezone(ZoneInfo(team_zone(team, rt.settings.default_timezone)))
