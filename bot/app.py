@@ -14,8 +14,9 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.ext import Application, Defaults
 
-from bot.core import access, guards, i18n
+from bot.core import access, commands, guards, i18n
 from bot.core.clock import Clock, system_clock
+from bot.core.commands import Chat
 from bot.core.config import Settings
 from bot.core.errors import on_error
 from bot.core.ordering import PerChatUpdateProcessor
@@ -131,12 +132,12 @@ async def _open_resources(application: Application) -> None:
         language_code = None if code == i18n.SOURCE_LANGUAGE else code
         with i18n.use_language(code):
             await application.bot.set_my_commands(
-                [BotCommand(name, text) for name, text in onboarding.private_commands()],
+                [BotCommand(name, text) for name, text in commands.menu(Chat.PRIVATE)],
                 scope=BotCommandScopeAllPrivateChats(),
                 language_code=language_code,
             )
             await application.bot.set_my_commands(
-                [BotCommand(name, text) for name, text in groups.group_commands()],
+                [BotCommand(name, text) for name, text in commands.menu(Chat.GROUP)],
                 scope=BotCommandScopeAllGroupChats(),
                 language_code=language_code,
             )

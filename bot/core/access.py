@@ -13,6 +13,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, TypeHandler
 
+from bot.core.callbacks import STILL_ALLOWED_BUTTON_PREFIXES
+from bot.core.commands import STILL_ALLOWED_COMMANDS
 from bot.core.i18n import _
 from bot.core.render import esc
 from bot.core.runtime import runtime
@@ -20,11 +22,6 @@ from bot.core.turns import keep_for_turn, update_session
 from bot.core.update_log import note_outcome
 from bot.services import membership
 from storage.queries import person_state
-
-# What a removed person may still do: join again, read help, choose another team, see or delete
-# their own data.
-STILL_ALLOWED_COMMANDS = frozenset({"start", "help", "newteam", "teams", "mydata", "forget"})
-STILL_ALLOWED_BUTTONS = ("pv:", "tm:use:")
 
 
 def register(app: Application, group: int) -> None:
@@ -66,7 +63,7 @@ async def stop_removed_people(update: Update, context: ContextTypes.DEFAULT_TYPE
 
 def _still_allowed(update: Update) -> bool:
     if update.callback_query is not None:
-        return (update.callback_query.data or "").startswith(STILL_ALLOWED_BUTTONS)
+        return (update.callback_query.data or "").startswith(STILL_ALLOWED_BUTTON_PREFIXES)
     message = update.effective_message
     text = (message.text or "") if message else ""
     if not text.startswith("/"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 
 MAX_CALLBACK_BYTES = 64
 ANSWER_PREFIX = "a"
@@ -86,27 +87,54 @@ def consensus_vote_data(consensus_id: int, level_index: int) -> str:
 
 
 # Team admin and privacy buttons (bot/manage/team_admin.py, bot/private/privacy.py). The presser's
-# membership
-# and role, and the target's, are read from the database again when pressed.
+# membership and role, and the target's, are read from the database again when pressed.
+class TeamAction(StrEnum):
+    """What a team button does; the value is what the button carries."""
+
+    REMOVE = "rm"  # ask to confirm removing a member
+    CONFIRM_REMOVE = "rmy"  # remove them
+    MAKE_MANAGER = "mgr"
+    USE = "use"  # answer for this team (/teams)
+
+
 TEAM_PATTERN = re.compile(
-    r"^tm:(?P<action>rm|rmy|mgr|use):(?P<team>\d{1,12})(?::(?P<person>\d{1,12}))?$"
+    rf"^tm:(?P<action>{'|'.join(TeamAction)}):(?P<team>\d{{1,12}})(?::(?P<person>\d{{1,12}}))?$"
 )
 TEAM_CANCEL_DATA = "tm:x"
 TEAM_CANCEL_PATTERN = re.compile(r"^tm:x$")
 PRIVACY_PATTERN = re.compile(r"^pv:(?P<action>forget|keep):(?P<person>\d{1,12})$")
+# Buttons a person removed from their team may still press (bot/core/access.py): their own
+# data, and choosing another of their teams.
+STILL_ALLOWED_BUTTON_PREFIXES = ("pv:", f"tm:{TeamAction.USE}:")
 
 
-def team_data(action: str, team_id: int, person_id: int | None = None) -> str:
-    return f"tm:{action}:{team_id}" + (f":{person_id}" if person_id is not None else "")
+def team_data(action: TeamAction | str, team_id: int, person_id: int | None = None) -> str:
+    return f"tm:{TeamAction(action)}:{team_id}" + (f":{person_id}" if person_id is not None else "")
 
 
 def privacy_data(action: str, person_id: int) -> str:
     return f"pv:{action}:{person_id}"
 
 
-AWAY_PREFIX = "away"
+# Private-chat buttons of single features: /review's areas, /language, /away, /export's rounds.
+REVIEW_PATTERN = re.compile(r"^r:(?P<round>\d{1,12}):(?P<area>[a-z0-9][a-z0-9_.-]{0,39})$")
+LANGUAGE_PATTERN = re.compile(r"^lang:(?P<code>[a-z]{2,3})$")
+AWAY_PATTERN = re.compile(r"^away:(?P<choice>day|week|date|off)$")
+EXPORT_PATTERN = re.compile(r"^ex:(?P<round>\d{1,12})$")  # export this round
+
+
+def review_data(round_id: int, area_id: str) -> str:
+    return f"r:{round_id}:{area_id}"
+
+
+def language_data(code: str) -> str:
+    return f"lang:{code}"
 
 
 def away_data(choice: str) -> str:
     """The /away buttons' data (also under reminders): 'day', 'week', 'date' or 'off'."""
-    return f"{AWAY_PREFIX}:{choice}"
+    return f"away:{choice}"
+
+
+def export_data(round_id: int) -> str:
+    return f"ex:{round_id}"

@@ -11,12 +11,12 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import CallbackQuery, Update, User
 
 from bot.core import i18n
+from bot.core.commands import Need
 from bot.core.i18n import N_, _
 from bot.core.render import esc, preview
 from bot.core.runtime import Runtime
@@ -36,11 +36,6 @@ REMOVED = N_("A manager removed you from {team}, so you cannot use this here any
 NOT_MANAGER = N_("Only a manager of {team} can do that.")
 NO_ROUND = N_("{team} has no open assessment round right now.")
 ALERT_LIMIT = 200  # characters Telegram shows in a button's alert (answerCallbackQuery text)
-
-
-class Need(Enum):
-    MEMBER = "member"
-    MANAGER = "manager"
 
 
 @dataclass

@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.core.commands import PRIVATE
 from bot.core.i18n import _
 from bot.core.runtime import runtime
 from bot.core.turns import update_session
@@ -38,9 +39,7 @@ def register_first(app: Application, group: int) -> None:
 
 def register_last(app: Application, group: int) -> None:
     app.add_handler(CallbackQueryHandler(unknown_button), group)
-    app.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, unknown_command), group
-    )
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command), group)
 
 
 async def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

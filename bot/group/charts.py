@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, ContextTypes
 
+from bot.core.commands import Chat, command_handler
 from bot.core.group_turn import Need, open_group_turn, refused
 from bot.core.i18n import _, member_label
 from bot.core.render import esc
@@ -37,9 +38,8 @@ class _Rated:
 
 
 def register(app: Application, group: int) -> None:
-    groups_only = filters.ChatType.GROUPS
-    app.add_handler(CommandHandler("heatmap", heatmap_command, filters=groups_only), group)
-    app.add_handler(CommandHandler("ratings", ratings_command, filters=groups_only), group)
+    app.add_handler(command_handler(Chat.GROUP, "heatmap", heatmap_command), group)
+    app.add_handler(command_handler(Chat.GROUP, "ratings", ratings_command), group)
 
 
 async def heatmap_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

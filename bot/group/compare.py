@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.core.callbacks import COMPARE_PATTERN, compare_data
+from bot.core.commands import Chat, command_handler
 from bot.core.group_turn import GroupTurn, Need, open_group_turn, refused
 from bot.core.i18n import N_, _, maturity_label, member_label, ngettext
 from bot.core.render import MESSAGE_LIMIT, esc, preview
@@ -38,9 +39,7 @@ HEADING_CHARS = (200, 1000)  # at most this much of the area title, and of the q
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(
-        CommandHandler("compare", compare_command, filters=filters.ChatType.GROUPS), group
-    )
+    app.add_handler(command_handler(Chat.GROUP, "compare", compare_command), group)
     app.add_handler(CallbackQueryHandler(compare_button, pattern=COMPARE_PATTERN), group)
 
 

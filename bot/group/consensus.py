@@ -32,7 +32,6 @@ from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     MessageHandler,
     PollAnswerHandler,
@@ -47,6 +46,7 @@ from bot.core.callbacks import (
     consensus_close_data,
     consensus_vote_data,
 )
+from bot.core.commands import GROUPS, Chat, command_handler
 from bot.core.group_turn import GroupTurn, Need, alert, alert_text, open_group_turn, refused
 from bot.core.i18n import _, maturity_label, ngettext
 from bot.core.i18n import number as written_number
@@ -61,7 +61,6 @@ from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-GROUPS = filters.ChatType.GROUPS
 POLL_QUESTION_MAX = 300
 NOTE_MAX_CHARS = 8000  # strengths or improvements of one area, all replies together
 STRENGTHS, IMPROVEMENTS = "strengths", "improvements"
@@ -69,7 +68,7 @@ UNKNOWN_POLL_RETRIES, UNKNOWN_POLL_PAUSE = 10, 0.2  # seconds
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(CommandHandler("consensus", consensus_command, filters=GROUPS), group)
+    app.add_handler(command_handler(Chat.GROUP, "consensus", consensus_command), group)
     app.add_handler(CallbackQueryHandler(close_button, pattern=CONSENSUS_CLOSE_PATTERN), group)
     app.add_handler(CallbackQueryHandler(vote_button, pattern=CONSENSUS_VOTE_PATTERN), group)
     app.add_handler(PollAnswerHandler(vote_received), group)

@@ -16,7 +16,6 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
-    CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
@@ -29,6 +28,7 @@ from bot.core.callbacks import (
     GROUP_LINK_PATTERN,
     group_link_data,
 )
+from bot.core.commands import Chat, command_handler
 from bot.core.group_turn import GroupTurn, Need, alert, open_group_turn, refused, tell
 from bot.core.i18n import N_, _, ngettext
 from bot.core.render import esc, preview, progress_bar
@@ -40,7 +40,6 @@ from storage.models import Team
 
 log = logging.getLogger(__name__)
 
-GROUPS = filters.ChatType.GROUPS
 PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
 THRESHOLD_RANGE = range(2, 101)  # one answer alone would always be its author's
@@ -50,18 +49,6 @@ JOIN_REMOVED = N_(
     "A manager removed you from {team}. If you should be back, ask a manager for a new invite."
 )
 
-# The group command menu; descriptions are translated per language by group_commands().
-GROUP_COMMANDS = [
-    ("link", N_("Link this group to your team (managers)")),
-    ("join", N_("Join the team linked to this group")),
-    ("progress", N_("The team's progress by area")),
-    ("compare", N_("Compare everyone's answers, question by question")),
-    ("consensus", N_("What the team agreed per area; managers: /consensus N to vote")),
-    ("heatmap", N_("Picture: members × areas answered")),
-    ("ratings", N_("Picture: maturity ratings per area")),
-    ("anonymous", N_("Anonymous comparisons: on, off, threshold N (managers)")),
-    ("unlink", N_("Unlink this group from the team (managers)")),
-]
 INTRO_TEXT = N_(
     "👋 <b>Hello! I run Baldrige self-assessments for teams.</b>\n\n"
     "A team manager links this group to their team with /link. Then members can /join, follow "
@@ -71,19 +58,14 @@ INTRO_TEXT = N_(
 )
 
 
-def group_commands() -> list[tuple[str, str]]:
-    """The group command menu in the current language (see bot.core.i18n.use_language)."""
-    return [(name, _(description)) for name, description in GROUP_COMMANDS]
-
-
 def register(app: Application, group: int) -> None:
     app.add_handler(_GroupMembershipHandler(bot_membership_changed), group)
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated), group)
-    app.add_handler(CommandHandler("link", link_command, filters=GROUPS), group)
-    app.add_handler(CommandHandler("unlink", unlink_command, filters=GROUPS), group)
-    app.add_handler(CommandHandler("join", join_command, filters=GROUPS), group)
-    app.add_handler(CommandHandler("progress", progress_command, filters=GROUPS), group)
-    app.add_handler(CommandHandler("anonymous", anonymous_command, filters=GROUPS), group)
+    app.add_handler(command_handler(Chat.GROUP, "link", link_command), group)
+    app.add_handler(command_handler(Chat.GROUP, "unlink", unlink_command), group)
+    app.add_handler(command_handler(Chat.GROUP, "join", join_command), group)
+    app.add_handler(command_handler(Chat.GROUP, "progress", progress_command), group)
+    app.add_handler(command_handler(Chat.GROUP, "anonymous", anonymous_command), group)
     app.add_handler(CallbackQueryHandler(link_button, pattern=GROUP_LINK_PATTERN), group)
     app.add_handler(CallbackQueryHandler(join_button, pattern=GROUP_JOIN_PATTERN), group)
 

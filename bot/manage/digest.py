@@ -6,21 +6,22 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, ContextTypes
 
-from bot.core.i18n import _
+from bot.core.commands import Chat, Need, command_handler
+from bot.core.i18n import N_
+from bot.core.private_gate import refused
 from bot.core.runtime import runtime
 from bot.core.turns import open_turn
 from bot.scheduled.digest_message import digest_parts
 from bot.services.digests import compose_digest
 from bot.services.schedules import team_zone
-from storage.models import Role
 
-PRIVATE = filters.ChatType.PRIVATE
+MANAGERS_ONLY_TEXT = N_("The digest is for a team's managers. /progress shows your own progress.")
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(CommandHandler("digest", digest_command, filters=PRIVATE), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "digest", digest_command), group)
 
 
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -29,10 +30,7 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     rt = runtime(context)
     message = update.effective_message
     async with open_turn(rt, update.effective_user) as turn:
-        if turn.assessment is None or turn.assessment.role != Role.MANAGER:
-            await message.reply_text(
-                _("The digest is for a team's managers. /progress shows your own progress.")
-            )
+        if await refused(turn, message, Need.MANAGER, MANAGERS_ONLY_TEXT):
             return
         team, round_ = turn.assessment.team, turn.assessment.round
         today = turn.now.astimezone(ZoneInfo(team_zone(team, rt.settings.default_timezone)))

@@ -10,36 +10,33 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
+from bot.core.callbacks import EXPORT_PATTERN, export_data
+from bot.core.commands import Chat, Need, command_handler
 from bot.core.i18n import N_, _, day_and_date
+from bot.core.private_gate import refused
 from bot.core.render import esc, preview
 from bot.core.runtime import runtime
 from bot.core.turns import open_turn
 from bot.export.bundle import build_exports
 from bot.export.data import RoundReport, gather_round_report
 from bot.export.limits import TELEGRAM_UPLOAD_LIMIT_BYTES, ExportFile
-from bot.private import answering
 from bot.services.membership import role_in_team
 from bot.services.rounds import newest_rounds
 from storage.models import AssessmentRound, Role
 
 log = logging.getLogger(__name__)
 
-COMMAND = "export"
-# For the private-chat command menu (onboarding.PRIVATE_COMMANDS).
-MENU_ENTRY = (COMMAND, N_("Answers as spreadsheet and report (managers)"))
 MANAGERS_ONLY_TEXT = N_(
     "🔒 Only managers of <b>{team}</b> can export its answers. Ask one of them for the "
     "spreadsheet or the report."
 )
 UPLOAD_WRITE_TIMEOUT = 300  # seconds
-EXPORT_PATTERN = re.compile(r"^ex:(?P<round>\d{1,12})$")  # export this round
 ROUND_CHOICES = 8  # the newest rounds offered; older ones are rarely wanted as files
 PREPARING_TEXT = N_(
     "⏳ Preparing the answers of <b>{team}</b> · {round}: spreadsheet, CSV and report…"
@@ -61,9 +58,7 @@ def register(
         """A round picked from the /export choice."""
         await export_chosen_round(update, context, upload_limit)
 
-    app.add_handler(
-        CommandHandler(COMMAND, export_command, filters=filters.ChatType.PRIVATE), group
-    )
+    app.add_handler(command_handler(Chat.PRIVATE, "export", export_command), group)
     app.add_handler(CallbackQueryHandler(export_button, pattern=EXPORT_PATTERN), group)
 
 
@@ -71,14 +66,7 @@ async def offer_export(update: Update, context: ContextTypes.DEFAULT_TYPE, uploa
     message = update.effective_message
     async with open_turn(runtime(context), update.effective_user) as turn:
         assessment = turn.assessment
-        if assessment is None:
-            no_team = not turn.person.active_team_id
-            await message.reply_text(
-                _(answering.NO_TEAM_TEXT if no_team else answering.NO_ROUND_TEXT)
-            )
-            return
-        if assessment.role != Role.MANAGER:
-            await message.reply_text(_(MANAGERS_ONLY_TEXT).format(team=esc(assessment.team.name)))
+        if await refused(turn, message, Need.MANAGER, MANAGERS_ONLY_TEXT):
             return
         rounds = await newest_rounds(turn.session, assessment.team.id, ROUND_CHOICES)
         if len(rounds) > 1:
@@ -157,7 +145,7 @@ def _round_keyboard(rounds: list[AssessmentRound], current_id: int) -> InlineKey
         else:
             state = ""
         label = f"{preview(round_.name, 40)} · {state}" if state else preview(round_.name, 40)
-        rows.append([InlineKeyboardButton(label, callback_data=f"ex:{round_.id}")])
+        rows.append([InlineKeyboardButton(label, callback_data=export_data(round_.id))])
     return InlineKeyboardMarkup(rows)
 
 

@@ -9,25 +9,19 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, ContextTypes
 
+from bot.core.commands import Chat, Need, command_handler
 from bot.core.i18n import N_, _, ngettext
+from bot.core.private_gate import refused
 from bot.core.render import esc, progress_bar
 from bot.core.runtime import runtime
 from bot.core.turns import Turn, open_turn
-from bot.domain.team_rules import (
-    RoundArgumentError,
-    may_manage,
-    parse_due_date,
-    parse_new_round,
-)
-from bot.manage.team_view import refusal_text
-from bot.private import answering
-from bot.services import membership, rounds
+from bot.domain.team_rules import RoundArgumentError, parse_due_date, parse_new_round
+from bot.services import rounds
 from bot.services.progress import progress_of_team
 from bot.services.schedules import team_zone
 
-PRIVATE = filters.ChatType.PRIVATE
 USAGE_TEXT = N_(
     "<code>/round</code> — the current round\n"
     "<code>/round new NAME [YYYY-MM-DD]</code> — close it and start a new one (managers)\n"
@@ -36,7 +30,7 @@ USAGE_TEXT = N_(
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(CommandHandler("round", round_command, filters=PRIVATE), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "round", round_command), group)
 
 
 async def round_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -44,14 +38,7 @@ async def round_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     message = update.effective_message
     args = list(context.args or [])
     async with open_turn(runtime(context), update.effective_user) as turn:
-        if turn.assessment is None:
-            await message.reply_text(
-                _(
-                    answering.NO_TEAM_TEXT
-                    if not turn.person.active_team_id
-                    else answering.NO_ROUND_TEXT
-                )
-            )
+        if await refused(turn, message, Need.MEMBER):
             return
         if not args:
             await message.reply_text(await _current_round_text(turn))
@@ -60,10 +47,7 @@ async def round_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if action not in ("new", "due"):
             await message.reply_text(_(USAGE_TEXT))
             return
-        facts = await membership.team_facts(turn.session, turn.assessment.team.id, turn.person.id)
-        refusal = may_manage(facts)
-        if refusal is not None:
-            await message.reply_text(refusal_text(refusal))
+        if await refused(turn, message, Need.MANAGER):
             return
         today = turn.now.astimezone(ZoneInfo(_zone(turn, context))).date()
         try:

@@ -17,9 +17,11 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, ContextTypes
 
+from bot.core.commands import Chat, Need, command_handler
 from bot.core.i18n import N_, _, day_and_date, ngettext
+from bot.core.private_gate import refused
 from bot.core.render import esc
 from bot.core.runtime import runtime
 from bot.core.turns import open_turn
@@ -44,9 +46,12 @@ from bot.services.schedules import (
     set_quiet_hours,
     team_zone,
 )
-from storage.models import Role, Team
+from storage.models import Team
 
-PRIVATE = filters.ChatType.PRIVATE
+MANAGERS_ONLY_TEXT = N_(
+    "Only a team's managers can see and change its schedules. "
+    "To pause your own reminders, use /away."
+)
 MAX_WEEKLY_CAP = 14
 HOW_TO_CHANGE = N_(
     "<b>Change with</b>\n"
@@ -60,7 +65,7 @@ HOW_TO_CHANGE = N_(
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(CommandHandler("schedule", schedule_command, filters=PRIVATE), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "schedule", schedule_command), group)
 
 
 async def schedule_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -68,13 +73,7 @@ async def schedule_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     message = update.effective_message
     args = [arg.strip() for arg in context.args or [] if arg.strip()]
     async with open_turn(rt, update.effective_user) as turn:
-        if turn.assessment is None or turn.assessment.role != Role.MANAGER:
-            await message.reply_text(
-                _(
-                    "Only a team's managers can see and change its schedules. "
-                    "To pause your own reminders, use /away."
-                )
-            )
+        if await refused(turn, message, Need.MANAGER, MANAGERS_ONLY_TEXT):
             return
         team = turn.assessment.team
         if args:

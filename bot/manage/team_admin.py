@@ -12,14 +12,16 @@ import logging
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.core.callbacks import TEAM_CANCEL_PATTERN, TEAM_PATTERN
+from bot.core.callbacks import TEAM_CANCEL_PATTERN, TEAM_PATTERN, TeamAction
+from bot.core.commands import Chat, Need, command_handler
 from bot.core.i18n import _
+from bot.core.private_gate import NO_ROUND_TEXT, NO_TEAM_TEXT, refused
 from bot.core.render import esc
 from bot.core.runtime import runtime
 from bot.core.turns import Turn, open_turn
-from bot.domain.team_rules import Refusal, may_manage, may_promote, may_remove
+from bot.domain.team_rules import Refusal, may_promote, may_remove
 from bot.manage import team_view as view
 from bot.private import answering
 from bot.services import membership, teams
@@ -27,12 +29,11 @@ from storage.models import Person, Team
 from storage.queries import display_name
 
 log = logging.getLogger(__name__)
-PRIVATE = filters.ChatType.PRIVATE
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(CommandHandler("team", team_command, filters=PRIVATE), group)
-    app.add_handler(CommandHandler("teams", teams_command, filters=PRIVATE), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "team", team_command), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "teams", teams_command), group)
     app.add_handler(CallbackQueryHandler(team_button, pattern=TEAM_PATTERN), group)
     app.add_handler(CallbackQueryHandler(cancel_button, pattern=TEAM_CANCEL_PATTERN), group)
 
@@ -42,14 +43,7 @@ async def team_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = update.effective_message
     async with open_turn(runtime(context), update.effective_user) as turn:
         assessment = turn.assessment
-        if assessment is None:
-            await message.reply_text(_(answering.NO_TEAM_TEXT))
-            return
-        refusal = may_manage(
-            await membership.team_facts(turn.session, assessment.team.id, turn.person.id)
-        )
-        if refusal is not None:
-            await message.reply_text(view.refusal_text(refusal))
+        if await refused(turn, message, Need.MANAGER):
             return
         roster = await membership.team_roster(
             turn.session, turn.pack, assessment.team.id, assessment.round.id
@@ -67,7 +61,7 @@ async def teams_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     async with open_turn(runtime(context), update.effective_user) as turn:
         mine = await membership.teams_of(turn.session, turn.person.id)
         if not mine:
-            await message.reply_text(_(answering.NO_TEAM_TEXT))
+            await message.reply_text(_(NO_TEAM_TEXT))
             return
         active = turn.assessment.team.id if turn.assessment else turn.person.active_team_id
     texts = view.teams_messages(mine, active)
@@ -81,30 +75,34 @@ async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     match = TEAM_PATTERN.match(query.data)
     team_id = int(match["team"])
     target_id = int(match["person"]) if match["person"] else None
-    action = match["action"]
-    if action != "use" and target_id is None:
+    action = TeamAction(match["action"])
+    if action is not TeamAction.USE and target_id is None:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     async with open_turn(runtime(context), update.effective_user) as turn:
-        if action == "use":
+        if action is TeamAction.USE:
             await _choose_team(turn, context, query, team_id)
             return
         facts = await membership.team_facts(turn.session, team_id, turn.person.id, target_id)
-        rule = {"rm": may_remove, "rmy": may_remove, "mgr": may_promote}[action]
+        rule = {
+            TeamAction.REMOVE: may_remove,
+            TeamAction.CONFIRM_REMOVE: may_remove,
+            TeamAction.MAKE_MANAGER: may_promote,
+        }[action]
         refusal = rule(facts)
         if refusal is not None:
             await query.answer(view.refusal_text(refusal), show_alert=True)
             return
         target = await turn.session.get(Person, target_id)
         team = await turn.session.get(Team, team_id)
-        if action == "rm":
+        if action is TeamAction.REMOVE:
             text, keyboard = view.confirm_removal(
                 team_id, target_id, display_name(target), team.name
             )
             await query.answer()
             await context.bot.send_message(query.message.chat.id, text, reply_markup=keyboard)
             return
-        if action == "rmy":
+        if action is TeamAction.CONFIRM_REMOVE:
             await membership.remove_member(turn.session, team_id, target_id, turn.person.id)
             await turn.commit()
             log.info("person %s removed from team %s by %s", target_id, team_id, turn.person.id)
@@ -146,7 +144,7 @@ async def _choose_team(turn: Turn, context, query, team_id: int) -> None:
             chat_id,
             _("You answer for <b>{team}</b> now.").format(team=esc(team.name))
             + " "
-            + _(answering.NO_ROUND_TEXT),
+            + _(NO_ROUND_TEXT),
         )
         return
     await context.bot.send_message(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.callbacks import TEAM_CANCEL_DATA, team_data
+from bot.core.callbacks import TEAM_CANCEL_DATA, TeamAction, team_data
 from bot.core.i18n import N_, _, ngettext
 from bot.core.render import esc, preview, progress_bar, split_message
 from bot.domain.team_rules import Refusal
@@ -79,13 +79,14 @@ def roster_keyboard(
         label = f"{number}. {entry.name}"[:40]
         row = [
             InlineKeyboardButton(
-                f"🗑 {label}", callback_data=team_data("rm", team_id, entry.person_id)
+                f"🗑 {label}", callback_data=team_data(TeamAction.REMOVE, team_id, entry.person_id)
             )
         ]
         if entry.role != Role.MANAGER:
             row.append(
                 InlineKeyboardButton(
-                    _("⭐ Make manager"), callback_data=team_data("mgr", team_id, entry.person_id)
+                    _("⭐ Make manager"),
+                    callback_data=team_data(TeamAction.MAKE_MANAGER, team_id, entry.person_id),
                 )
             )
         rows.append(row)
@@ -101,7 +102,8 @@ def confirm_removal(team_id: int, person_id: int, name: str, team_name: str) -> 
         [
             [
                 InlineKeyboardButton(
-                    _("🗑 Yes, remove"), callback_data=team_data("rmy", team_id, person_id)
+                    _("🗑 Yes, remove"),
+                    callback_data=team_data(TeamAction.CONFIRM_REMOVE, team_id, person_id),
                 ),
                 InlineKeyboardButton(_("Cancel"), callback_data=TEAM_CANCEL_DATA),
             ]
@@ -130,7 +132,7 @@ def teams_keyboard(teams: list[TeamOfPerson]) -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton(
                     preview(item.team.name, TEAM_BUTTON_CHARS),
-                    callback_data=team_data("use", item.team.id),
+                    callback_data=team_data(TeamAction.USE, item.team.id),
                 )
             ]
             for item in teams[:MAX_TEAM_BUTTONS]

@@ -13,14 +13,15 @@ from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
 from bot.core.callbacks import ANSWER_PATTERN, parse_answer_button
+from bot.core.commands import PRIVATE, Chat, Need, command_handler
 from bot.core.i18n import N_, _, attachment_label, maturity_label, number
+from bot.core.private_gate import refused
 from bot.core.render import esc, preview
 from bot.core.runtime import runtime
 from bot.core.turns import Turn, open_turn
@@ -34,7 +35,6 @@ from storage.statuses import DONE_STATUSES, AnswerStatus
 
 log = logging.getLogger(__name__)
 
-PRIVATE = filters.ChatType.PRIVATE
 ATTACHMENTS = filters.VOICE | filters.PHOTO | filters.Document.ALL | filters.AUDIO | filters.VIDEO
 UNSUPPORTED = (
     filters.Sticker.ALL
@@ -48,13 +48,6 @@ UNSUPPORTED = (
     | filters.GAME
 )
 
-# Marked only: shown with _() in the reader's language (other modules use them too).
-NO_TEAM_TEXT = N_(
-    "You are not in a team yet. Ask your manager for an invite link and tap it, "
-    "or start a team of your own with <code>/newteam Team name</code>."
-)
-NO_ROUND_TEXT = N_("Your team has no open assessment round right now. Your manager can start one.")
-
 
 class Steps:
     """Conversation.step values."""
@@ -67,9 +60,9 @@ class Steps:
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(CommandHandler("next", next_command, filters=PRIVATE), group)
-    app.add_handler(CommandHandler("progress", progress_command, filters=PRIVATE), group)
-    app.add_handler(CommandHandler("pause", pause_command, filters=PRIVATE), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "next", next_command), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "progress", progress_command), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "pause", pause_command), group)
     app.add_handler(CallbackQueryHandler(answer_button, pattern=ANSWER_PATTERN), group)
     app.add_handler(
         MessageHandler(
@@ -162,12 +155,7 @@ async def _previous_to_offer(turn: Turn, question: Question, statuses: dict[str,
 
 
 async def _reply_without_assessment(turn: Turn, message: Message) -> bool:
-    if turn.assessment is None:
-        await message.reply_text(
-            _(NO_TEAM_TEXT if not turn.person.active_team_id else NO_ROUND_TEXT)
-        )
-        return True
-    return False
+    return await refused(turn, message, Need.MEMBER)
 
 
 async def next_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,17 +12,16 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.core.callbacks import away_data
+from bot.core.callbacks import AWAY_PATTERN, away_data
+from bot.core.commands import Chat, command_handler
 from bot.core.i18n import N_, _, day_and_date
 from bot.core.runtime import runtime
 from bot.core.turns import Turn, open_turn
 from bot.services.people import pause_reminders
 from bot.services.schedules import team_zone
 
-PRIVATE = filters.ChatType.PRIVATE
-AWAY_PATTERN = re.compile(r"^away:(?P<choice>day|week|date|off)$")
 AWAY_SPANS = {"day": timedelta(days=1), "week": timedelta(days=7)}
 # Marked only: away_button translates them when the button is drawn.
 AWAY_LABELS = {
@@ -37,7 +36,7 @@ DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(CommandHandler("away", away_command, filters=PRIVATE), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "away", away_command), group)
     app.add_handler(CallbackQueryHandler(away_pressed, pattern=AWAY_PATTERN), group)
 
 

@@ -7,28 +7,20 @@ language; open_turn then refines it with their /language choice and their team's
 
 from __future__ import annotations
 
-import re
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    TypeHandler,
-    filters,
-)
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, TypeHandler
 
 from bot.core import i18n
-from bot.core.i18n import _
+from bot.core.callbacks import LANGUAGE_PATTERN, language_data
+from bot.core.commands import Chat, Need, command_handler
+from bot.core.i18n import N_, _
+from bot.core.private_gate import refused
 from bot.core.render import esc
 from bot.core.runtime import runtime
 from bot.core.turns import open_turn
-from bot.private import answering
-from storage.models import Role
 
-LANGUAGE_PATTERN = re.compile(r"^lang:(?P<code>[a-z]{2,3})$")
+TEAM_LANGUAGE_MANAGERS_ONLY = N_("Only a team's managers can set its language.")
 
 
 def register_first(app: Application, group: int) -> None:
@@ -38,9 +30,7 @@ def register_first(app: Application, group: int) -> None:
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(
-        CommandHandler("language", language_command, filters=filters.ChatType.PRIVATE), group
-    )
+    app.add_handler(command_handler(Chat.PRIVATE, "language", language_command), group)
     app.add_handler(CallbackQueryHandler(language_button, pattern=LANGUAGE_PATTERN), group)
 
 
@@ -59,7 +49,7 @@ def language_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(name, callback_data=f"lang:{code}")
+                InlineKeyboardButton(name, callback_data=language_data(code))
                 for code, name in i18n.LANGUAGE_NAMES.items()
             ]
         ]
@@ -117,11 +107,7 @@ def _chosen_text() -> str:
 
 
 async def _set_team_language(turn, message, args: list[str]) -> None:
-    if turn.assessment is None:
-        await message.reply_text(_(answering.NO_TEAM_TEXT))
-        return
-    if turn.assessment.role != Role.MANAGER:
-        await message.reply_text(_("Only a team's managers can set its language."))
+    if await refused(turn, message, Need.MANAGER, TEAM_LANGUAGE_MANAGERS_ONLY):
         return
     language = i18n.supported_language(args[0]) if args else None
     if language is None:

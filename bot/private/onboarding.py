@@ -9,20 +9,21 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, ContextTypes
 
+from bot.core.commands import Chat, Need, command_handler, help_lines
 from bot.core.i18n import N_, _, ngettext
+from bot.core.private_gate import NO_ROUND_TEXT, refused
 from bot.core.render import esc
 from bot.core.runtime import runtime
 from bot.core.turns import Turn, open_turn
 from bot.domain.team_rules import MANAGER, InviteArgumentError, InviteOptions, parse_invite_options
 from bot.private import answering
 from bot.services import teams
+from bot.services.membership import role_in_team
 from bot.services.teams import JoinOutcome
 from criteria.loader import DEFAULT_PACK_ID
 from storage.models import Role
-
-PRIVATE = filters.ChatType.PRIVATE
 
 WELCOME_TEXT = N_(
     "👋 <b>Hello! I run your team's Baldrige self-assessment.</b>\n\n"
@@ -32,25 +33,12 @@ WELCOME_TEXT = N_(
     "<b>To join your team</b>, tap the invite link your manager shared.\n"
     "<b>To start a team</b> (for managers): <code>/newteam Your team name</code>"
 )
-HELP_TEXT = N_(
+# The commands follow, one line each, for the reader's role (bot/core/commands.py).
+HELP_INTRO = N_(
     "<b>How this works</b>\n"
     "I show one question at a time. Type your answer (several messages are fine), or send a "
     "voice note or photo. Buttons under each question let you skip it for now, mark it as not "
-    "your area, go back, or pause.\n\n"
-    "/next — continue where you stopped\n"
-    "/progress — what you have done, by area\n"
-    "/review — read and change your answers\n"
-    "/pause — stop for now\n"
-    "/newteam NAME — start a team (you become its manager)\n"
-    "/invite [member|manager] [1d|7d|30d|never] [once|multi] — a new invite link (managers)\n"
-    "/invite revoke — withdraw every open invite link of your team (managers)\n"
-    "/team — members and their progress; remove someone (managers)\n"
-    "/teams — choose which of your teams you answer for\n"
-    "/round — the current round; /round new NAME [YYYY-MM-DD], /round due YYYY-MM-DD "
-    "(managers)\n"
-    "/language — choose your language; /language team CODE sets the team's (managers)\n"
-    "/mydata — everything stored about you, as a file\n"
-    "/forget — delete everything about you"
+    "your area, go back, or pause."
 )
 JOIN_PROBLEMS = {
     JoinOutcome.UNKNOWN: N_("That invite link is not valid. Ask your manager for a new one."),
@@ -62,42 +50,20 @@ REMOVED_TEXT = N_(
     "You were removed from <b>{team}</b>, so invite links from before that no longer let you "
     "in. If you should be back, ask a manager for a new invite."
 )
+INVITE_MANAGERS_ONLY = N_(
+    "Only a team's managers can create invite links. Ask your manager to send you one."
+)
 INVITE_USAGE = N_(
     "I don't know “{unknown}”. Try <code>/invite manager 7d once</code>: member or manager; "
     "1d, 7d, 30d or never; once or multi."
 )
-# The private-chat command menu; descriptions are translated per language by private_commands().
-PRIVATE_COMMANDS = [
-    ("next", N_("Continue the assessment where you stopped")),
-    ("progress", N_("Your progress by area")),
-    ("review", N_("Read and change your answers")),
-    ("pause", N_("Stop for now")),
-    ("help", N_("How this works")),
-    ("language", N_("Choose your language")),
-    ("newteam", N_("Start a team (you become its manager)")),
-    ("invite", N_("New invite link for your team (managers)")),
-    ("team", N_("Your team's members and progress (managers)")),
-    ("teams", N_("Choose which team you answer for")),
-    ("round", N_("The current assessment round")),
-    ("mydata", N_("Everything stored about you")),
-    ("forget", N_("Delete everything about you")),
-    ("away", N_("Pause your reminders for a while")),
-    ("schedule", N_("Reminder and digest times (managers)")),
-    ("digest", N_("This week's team digest now (managers)")),
-    ("export", N_("Answers as spreadsheet and report (managers)")),
-]
-
-
-def private_commands() -> list[tuple[str, str]]:
-    """The command menu in the current language (see bot.core.i18n.use_language)."""
-    return [(name, _(description)) for name, description in PRIVATE_COMMANDS]
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(CommandHandler("start", start_command, filters=PRIVATE), group)
-    app.add_handler(CommandHandler("help", help_command, filters=PRIVATE), group)
-    app.add_handler(CommandHandler("newteam", new_team_command, filters=PRIVATE), group)
-    app.add_handler(CommandHandler("invite", invite_command, filters=PRIVATE), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "start", start_command), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "help", help_command), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "newteam", new_team_command), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "invite", invite_command), group)
 
 
 def invite_link(bot_username: str, token: str) -> str:
@@ -158,7 +124,7 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             await message.reply_text(
                 _("You are in <b>{team}</b>.").format(team=esc(result.team.name))
                 + " "
-                + _(answering.NO_ROUND_TEXT)
+                + _(NO_ROUND_TEXT)
             )
             return
         if result.outcome == JoinOutcome.JOINED:
@@ -180,9 +146,16 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    # A turn only to speak the person's chosen language.
-    async with open_turn(runtime(context), update.effective_user):
-        await update.effective_message.reply_text(_(HELP_TEXT))
+    """/help: how this works, and the commands of the person's role in their active team."""
+    async with open_turn(runtime(context), update.effective_user) as turn:
+        if turn.assessment is not None:
+            role = turn.assessment.role
+        elif turn.person.active_team_id is not None:  # a team between rounds
+            role = await role_in_team(turn.session, turn.person.active_team_id, turn.person.id)
+        else:
+            role = None
+        lines = help_lines(manager=role == Role.MANAGER)
+        await update.effective_message.reply_text(_(HELP_INTRO) + "\n\n" + "\n".join(lines))
 
 
 async def new_team_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -226,16 +199,7 @@ async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     rt = runtime(context)
     message = update.effective_message
     async with open_turn(rt, update.effective_user) as turn:
-        if turn.assessment is None:
-            await message.reply_text(_(answering.NO_TEAM_TEXT))
-            return
-        if turn.assessment.role != Role.MANAGER:
-            await message.reply_text(
-                _(
-                    "Only a team's managers can create invite links. "
-                    "Ask your manager to send you one."
-                )
-            )
+        if await refused(turn, message, Need.MANAGER, INVITE_MANAGERS_ONLY):
             return
         if [arg.lower() for arg in context.args or []] == ["revoke"]:
             await _revoke_invites(turn, message)

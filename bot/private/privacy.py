@@ -11,10 +11,11 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.core import i18n
 from bot.core.callbacks import PRIVACY_PATTERN, privacy_data
+from bot.core.commands import Chat, command_handler
 from bot.core.i18n import N_, _, ngettext
 from bot.core.render import esc, split_message
 from bot.core.runtime import runtime
@@ -23,7 +24,6 @@ from bot.services.membership import person_by_telegram_id
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
-PRIVATE = filters.ChatType.PRIVATE
 # Marked only: shown with _() in the reader's language.
 NOTHING_STORED_TEXT = N_("I store nothing about you.")
 FORGET_WARNING = N_(
@@ -36,8 +36,8 @@ FORGET_WARNING = N_(
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(CommandHandler("mydata", my_data_command, filters=PRIVATE), group)
-    app.add_handler(CommandHandler("forget", forget_command, filters=PRIVATE), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "mydata", my_data_command), group)
+    app.add_handler(command_handler(Chat.PRIVATE, "forget", forget_command), group)
     app.add_handler(CallbackQueryHandler(forget_button, pattern=PRIVACY_PATTERN), group)
 
 

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.core.callbacks import AnswerButton
+from bot.core.callbacks import REVIEW_PATTERN, AnswerButton, review_data
+from bot.core.commands import Chat, Need, command_handler
 from bot.core.i18n import N_, _, maturity_label
+from bot.core.private_gate import refused
 from bot.core.render import esc, split_message
 from bot.core.runtime import runtime
 from bot.core.turns import open_turn
 from bot.domain.progress import person_area_progress
-from bot.private import answering
 from bot.private import question_view as view
 from bot.services import answers
 from storage.models import Answer
 from storage.statuses import AnswerStatus
 
-REVIEW_PATTERN = re.compile(r"^r:(?P<round>\d{1,12}):(?P<area>[a-z0-9][a-z0-9_.-]{0,39})$")
 STATUS_LABELS = {
     AnswerStatus.SKIPPED: N_("⏭ <i>skipped</i>"),
     AnswerStatus.NOT_MY_AREA: N_("🙅 <i>not my area</i>"),
@@ -27,24 +25,21 @@ STATUS_LABELS = {
 
 
 def register(app: Application, group: int) -> None:
-    app.add_handler(
-        CommandHandler("review", review_command, filters=filters.ChatType.PRIVATE), group
-    )
+    app.add_handler(command_handler(Chat.PRIVATE, "review", review_command), group)
     app.add_handler(CallbackQueryHandler(review_area, pattern=REVIEW_PATTERN), group)
 
 
 async def review_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/review: the areas with counts; a tap opens an area's answers."""
     async with open_turn(runtime(context), update.effective_user) as turn:
-        if turn.assessment is None:
-            await update.effective_message.reply_text(_(answering.NO_TEAM_TEXT))
+        if await refused(turn, update.effective_message, Need.MEMBER):
             return
         areas = person_area_progress(turn.pack, await turn.statuses())
         rows = [
             [
                 InlineKeyboardButton(
                     f"{area.title} · {area.done}/{area.total}",
-                    callback_data=f"r:{turn.round_id}:{area.area_id}",
+                    callback_data=review_data(turn.round_id, area.area_id),
                 )
             ]
             for area in areas
