@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.runtime import RUNTIME_KEY
 from bot.ops import cli
 from bot.scheduled import jobs
-from bot.services import deliveries
 from bot.services.deliveries import RUN_RECIPIENT, DeliveryKind, team_period
 from storage.models import (
     Delivery,
 )
 from storage.types import utcnow
 from tests.support.botrunner import running_bot, settings_for
+from tests.support.databases import failing_statements
 from tests.support.schedules import (
     FRIDAY_DIGEST,
     MONDAY,
@@ -96,25 +97,23 @@ async def test_a_run_killed_midway_sends_the_rest_after_restart(fake, db):
     assert run.status == "sent"
 
 
-async def test_a_run_cut_short_by_the_database_is_resumed_by_the_sweep(fake, db, monkeypatch):
+async def test_a_run_cut_short_by_the_database_is_resumed_by_the_sweep(fake, db):
     seeded = await seed_team(db, fake, members=("Alice", "Bob"))
     await answer(db, seeded, "Maria")
     alice, bob = seeded.people["Alice"], seeded.people["Bob"]
-    real_claim = deliveries.claim
 
-    async def claim_failing_for_alice(session, kind, chat_id, *args):
-        if chat_id == alice.user_id:
-            raise ConnectionError("database went away")
-        return await real_claim(session, kind, chat_id, *args)
+    def claim_for_alice(sql: str, parameters) -> bool:
+        return sql.lstrip().upper().startswith("INSERT INTO DELIVERY") and (
+            alice.user_id in tuple(parameters or ())
+        )
 
     async with running_bot(fake, db.url) as app:
-        monkeypatch.setattr(deliveries, "claim", claim_failing_for_alice)
-        outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", MONDAY)
+        with failing_statements(app.bot_data[RUNTIME_KEY].engine, claim_for_alice):
+            outcome = await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", MONDAY)
         assert (outcome.report.sent, outcome.report.interrupted) == (1, 1)
         (run,) = await deliveries_of(db, DeliveryKind.REMINDER_RUN)
         assert run.status == "pending"  # not complete: the sweep will pick it up
 
-        monkeypatch.setattr(deliveries, "claim", real_claim)
         (resumed,) = await jobs.sweep(app, MONDAY + timedelta(minutes=5))
         assert resumed.start == "resumed" and resumed.report.sent == 1
         assert await jobs.sweep(app, MONDAY + timedelta(minutes=10)) == []
