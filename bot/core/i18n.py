@@ -164,7 +164,7 @@ def attachment_label(kind: str) -> str:
 
 
 # The maturity scale lives in criteria (which knows nothing about the bot); its English labels
-# and descriptions are marked here so the catalog carries them. tests/test_i18n.py checks that
+# and descriptions are marked here so the catalog carries them. tests/core/test_i18n.py checks that
 # these stay the same as criteria.model.MATURITY_LEVELS.
 MATURITY_TEXTS = {
     "reacting": (

@@ -35,3 +35,7 @@ def configure_logging(level: str, token: str | None = None) -> None:
     # Every poll would be an INFO line with the token in its URL.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # One line per update is the log's contract: fontTools logs every font subset of a PDF export
+    # and alembic every migration step at start, at INFO.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)

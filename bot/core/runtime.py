@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -9,6 +10,9 @@ from telegram.ext import CallbackContext
 
 from bot.core.clock import Clock, system_clock
 from bot.core.config import Settings
+from bot.export.bundle import build_exports
+from bot.export.data import RoundReport
+from bot.export.limits import ExportFile
 from criteria.loader import PackRegistry
 
 RUNTIME_KEY = "runtime"
@@ -22,6 +26,9 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     bot_username: str = ""
     clock: Clock = system_clock  # every decision about time reads this (bot/core/clock.py)
+    # What /export runs in a worker thread (report, upload limit -> files): a seam so a test can
+    # hold one export open and see everyone else still answered meanwhile.
+    build_export_files: Callable[[RoundReport, int], list[ExportFile]] = build_exports
 
 
 def runtime(context: CallbackContext) -> Runtime:

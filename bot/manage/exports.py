@@ -23,7 +23,6 @@ from bot.core.private_gate import refused
 from bot.core.render import esc, preview
 from bot.core.runtime import runtime
 from bot.core.turns import open_turn
-from bot.export.bundle import build_exports
 from bot.export.data import RoundReport, gather_round_report
 from bot.export.limits import TELEGRAM_UPLOAD_LIMIT_BYTES, ExportFile
 from bot.services.membership import role_in_team
@@ -117,7 +116,7 @@ async def send_export(
         _(PREPARING_TEXT).format(team=esc(report.team_name), round=esc(report.round.name)),
     )
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
-    files = await asyncio.to_thread(build_exports, report, upload_limit)
+    files = await asyncio.to_thread(runtime(context).build_export_files, report, upload_limit)
     log.info(
         "export of round %s: %d files, %d bytes",
         report.round.id,

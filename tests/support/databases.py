@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -90,6 +90,22 @@ class StatementCounter:
         self.count = 0
         self.statements.clear()
         yield self
+
+
+@contextmanager
+def failing_statements(engine: AsyncEngine, fails: Callable[[str, object], bool]) -> Iterator[None]:
+    """While open, every statement `fails(sql, parameters)` picks raises ConnectionError as if the
+    database went away mid-run: a fault at the database boundary, the code under test untouched."""
+
+    def fail_if_picked(_conn, _cursor, statement, parameters, *_args) -> None:
+        if fails(statement, parameters):
+            raise ConnectionError("database went away")
+
+    event.listen(engine.sync_engine, "before_cursor_execute", fail_if_picked)
+    try:
+        yield
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", fail_if_picked)
 
 
 @dataclass

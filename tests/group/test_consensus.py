@@ -17,7 +17,7 @@ from criteria.model import MATURITY_LEVELS
 from storage.models import AssessmentRound, Consensus, ConsensusVote, Team
 from tests.support.botrunner import running_bot
 from tests.support.flows import start_team
-from tests.test_groups import (
+from tests.support.groups import (
     AREAS,
     FIRST_AREA,
     alert_for,

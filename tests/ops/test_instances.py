@@ -31,7 +31,7 @@ from tests.support.schedules import (
 )
 from tests.support.webhook_runner import running_webhook_bot
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 THURSDAY = MONDAY + timedelta(days=3)
 
 

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.core import i18n
+from bot.core.runtime import RUNTIME_KEY
 from bot.export.bundle import build_exports
 from bot.export.csv_export import build_csv
 from bot.export.data import RoundReport, gather_round_report
@@ -26,7 +27,6 @@ from bot.export.markdown import build_markdown, escape_markdown
 from bot.export.pdf import build_pdf, wrap_to_width
 from bot.export.rows import ANSWER_COLUMNS
 from bot.export.xlsx import SHEET_TITLE_MAX, build_xlsx, sheet_title
-from bot.manage import exports as exporting
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 from storage.models import (
     Answer,
@@ -483,19 +483,18 @@ async def test_export_command_sends_the_files_to_a_manager_and_refuses_a_member(
     assert NON_LATIN in pdf_text(documents[2].document.data)
 
 
-async def test_building_an_export_does_not_hold_up_other_people(fake, db, monkeypatch):
+async def test_building_an_export_does_not_hold_up_other_people(fake, db):
     release = threading.Event()
-    build = exporting.build_exports
 
     def build_when_released(*args):
         # Blocks its thread until the test has seen someone else answered meanwhile; on the
         # event loop it would block everyone, and the newcomer below would wait in vain.
         assert release.wait(10), "the export was never released"
-        return build(*args)
+        return build_exports(*args)
 
-    monkeypatch.setattr(exporting, "build_exports", build_when_released)
     try:
-        async with botrunner.running_bot(fake, db.url):
+        async with botrunner.running_bot(fake, db.url) as app:
+            app.bot_data[RUNTIME_KEY].build_export_files = build_when_released
             manager = fake.person("Maria")
             await manager.command("/newteam", "Desk")
             await manager.wait_for_message(contains="is ready")

@@ -20,7 +20,7 @@ import pytest
 
 from bot.core.config import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:TEST-ComposeConfigCheck-abcdefgh"
 
 

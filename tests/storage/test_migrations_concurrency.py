@@ -19,7 +19,7 @@ from storage.db import create_engine
 from storage.migrate import alembic_config
 from tests.support.databases import create_postgres_database, drop_postgres_database
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 INSTANCES = 3
 # Imports first, then waits for the word to go, so that every process migrates at once.
 MIGRATE_ON_GO = """

@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.fake_telegram import FakeTelegram
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 # The settings the bot reads; anything of the developer's shell is left out.
 SETTINGS = (
     "TELEGRAM_BOT_TOKEN",

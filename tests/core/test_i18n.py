@@ -22,10 +22,10 @@ from criteria.loader import load_packs
 from criteria.model import MATURITY_LEVELS
 from storage.models import Person
 from tests.support.flows import PACK, QUESTIONS, start_team
-from tests.test_groups import answer_first, linked_group, team_with_members
+from tests.support.groups import answer_first, linked_group, team_with_members
 
 TRANSLATED = [language for language in i18n.SUPPORTED_LANGUAGES if language != "en"]
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 # {name} and {0}, %(name)s, %d / %s, and HTML tags: what a translation must carry over intact.
 PLACEHOLDER = re.compile(r"\{[a-z_0-9]*\}|%\([a-z_]+\)[sd]|%[sd]")
 HTML_TAG = re.compile(r"</?[a-z]+[^>]*>")

@@ -25,7 +25,7 @@ from storage.db import create_engine, session_factory
 from storage.models import Answer
 from tests.support.fake_telegram import FakeTelegram
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = load_packs().get(DEFAULT_PACK_ID).questions()
 INVITE = re.compile(r"\?start=([A-Za-z0-9_-]+)")
 STARTUP_SECONDS = 20  # a fresh interpreter, migrations on a new SQLite file, then getMe

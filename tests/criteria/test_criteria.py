@@ -28,8 +28,8 @@ from criteria import (
 )
 from criteria.loader import PACKS_DIR
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-TEST_PACKS = Path(__file__).resolve().parent / "data" / "packs"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEST_PACKS = Path(__file__).resolve().parents[1] / "data" / "packs"
 # A verbatim copy of the source document the customer pack was built from
 # (/work/shared/seed/baldrige-customer-management-systems.txt).
 SEED = TEST_PACKS / "seed-baldrige-customer-management-systems.txt"

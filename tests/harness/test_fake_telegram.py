@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import html
 import socket
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -349,18 +348,29 @@ async def test_get_updates_offsets_confirm_and_forget(fake, bot, alice):
     assert [u.message.text for u in await bot.get_updates()] == ["six"]  # the rest forgotten
 
 
-async def test_long_poll_returns_as_soon_as_an_update_arrives(fake, bot, alice):
-    started = time.monotonic()
-    assert await bot.get_updates(timeout=1) == ()
-    assert 0.9 <= time.monotonic() - started < 2.0
+async def held_open(fake: FakeTelegram, bot: Bot, call: asyncio.Task, nth: int) -> bool:
+    """Whether the fake holds the `nth` call to getUpdates (from 1) unanswered while a later call
+    goes there and back: the order of events, not a stopwatch, shows it waits."""
+    await fake.wait_until(lambda: len(fake.calls_to("getUpdates")) >= nth)
+    await bot.get_me()
+    return not call.done() and fake.calls_to("getUpdates")[nth - 1].ok is None
 
-    started = time.monotonic()
-    poll = asyncio.create_task(bot.get_updates(timeout=10))
-    await asyncio.sleep(0.2)
+
+async def test_long_poll_returns_as_soon_as_an_update_arrives(fake, bot, alice):
+    # Nothing to fetch: held open, then answered empty when its timeout ends.
+    poll = asyncio.create_task(bot.get_updates(timeout=1))
+    assert await held_open(fake, bot, poll, nth=1)
+    assert await poll == ()
+    assert fake.calls_to("getUpdates")[0].result == []
+
+    # An update ends a waiting poll at once: its timeout (60 s) is far beyond what wait_until
+    # waits for (5 s), so only the update's arrival can have answered it.
+    poll = asyncio.create_task(bot.get_updates(timeout=60))
+    assert await held_open(fake, bot, poll, nth=2)
     await alice.send("wake up")
-    [update] = await poll
+    await fake.wait_until(poll.done)
+    [update] = poll.result()
     assert update.message.text == "wake up"
-    assert time.monotonic() - started < 1.5
 
 
 async def test_get_updates_is_refused_while_a_webhook_is_set(fake, bot):
@@ -422,13 +432,14 @@ async def test_flood_error_is_retried_by_the_rate_limiter(fake):
     async with polling(application):
         alice = fake.person("Alice")
         fake.fail_next("sendMessage", retry_after=1)
-        started = time.monotonic()
         await alice.send("hello")
         reply = await alice.wait_for_message(contains="hello", timeout=5)
-        assert time.monotonic() - started >= 1.0
         assert reply.text == "You said: hello"
+    # Like Telegram, the fake refuses the chat again until retry_after has passed: one refusal,
+    # then the reply accepted, shows the limiter waited it out before retrying.
     [refused] = fake.rejected_calls
     assert refused.error_code == 429 and refused.kind == "injected"
+    assert [call.ok for call in fake.calls_to("sendMessage")] == [False, True]
     fake.assert_no_rejected_calls()  # deliberate failures are not the bot's fault
 
 
@@ -535,10 +546,12 @@ async def test_injected_errors_and_slow_answers(fake, bot, alice):
     with pytest.raises(BadRequest, match="Something odd"):
         await bot.send_message(alice.chat_id, "first")
     await bot.send_message(alice.chat_id, "second")
-    fake.slow("sendChatAction", 0.3)
-    started = time.monotonic()
-    await bot.send_chat_action(alice.chat_id, "typing")
-    assert time.monotonic() - started >= 0.3 and alice.chat_actions == ["typing"]
+    fake.slow("sendChatAction", 1.0)
+    action = asyncio.create_task(bot.send_chat_action(alice.chat_id, "typing"))
+    await fake.wait_until(lambda: fake.calls_to("sendChatAction"))
+    await bot.get_me()  # a later call goes there and back while the slow one still waits
+    assert not action.done() and alice.chat_actions == []
+    assert await action and alice.chat_actions == ["typing"]
     await fake.wait_idle(timeout=2)
     assert [m.text for m in alice.messages] == ["second"]
     fake.assert_no_rejected_calls()

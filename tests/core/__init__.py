@@ -1,0 +1,1 @@
+"""Tests of bot/core: config, rendering, translations, one transaction per update."""

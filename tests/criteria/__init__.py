@@ -1,0 +1,1 @@
+"""Tests of criteria/: the packs, their loader and translations."""

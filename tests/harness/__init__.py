@@ -1,0 +1,1 @@
+"""Tests of the test harness itself: the strict fake Bot API in tests/support."""

@@ -1,0 +1,1 @@
+"""Tests of bot/ops: serving, health, shutdown, leadership, several instances, deployment."""

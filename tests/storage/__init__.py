@@ -1,0 +1,1 @@
+"""Tests of storage/: models against migrations, migrations under concurrency."""
