@@ -25,6 +25,7 @@ Only the instance holding the scheduler lease (bot/ops/leadership.py) sends anyt
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ SWEEP_JOB_ID = "schedule-sweep"
 START_SWEEP_JOB_ID = "schedule-sweep-at-start"
 STARTED_AT_KEY = "schedules_started_at"
 RUNNING_KEY = "schedule_runs_in_progress"
+START_SWEEP_DONE_KEY = "schedule_start_sweep_done"
 
 Runner = Callable[[Runtime, Bot, RunRequest], Awaitable[RunOutcome]]
 RUNNERS: dict[ScheduleKind, Runner] = {
@@ -123,8 +125,10 @@ async def start_schedules(application: Application) -> None:
     """From post_init: a job per team and kind, and the sweep (which runs first, at once)."""
     application.bot_data[STARTED_AT_KEY] = utcnow()
     application.bot_data[RUNNING_KEY] = set()
+    start_sweep_done = application.bot_data[START_SWEEP_DONE_KEY] = asyncio.Event()
     if application.job_queue is None:
         log.warning("no job queue (install python-telegram-bot[job-queue]): nothing is scheduled")
+        start_sweep_done.set()
         return
     rt: Runtime = application.bot_data[RUNTIME_KEY]
     async with rt.sessions() as session:
@@ -139,7 +143,7 @@ async def start_schedules(application: Application) -> None:
     }
     # At once (an interval trigger's first run would come only after a whole interval)...
     application.job_queue.run_once(
-        sweep_job,
+        start_sweep_job,
         when=0,
         name=START_SWEEP_JOB_ID,
         job_kwargs={"id": START_SWEEP_JOB_ID, **sweep_settings},
@@ -220,6 +224,19 @@ async def slot_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             log.debug("not the scheduler lease holder: %s left to the leader", planned)
     finally:
         schedule_team(application, team, max(clock_of(application), slot.at))
+
+
+async def start_sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        await sweep_job(context)
+    finally:
+        context.application.bot_data[START_SWEEP_DONE_KEY].set()
+
+
+async def start_sweep_done(application: Application) -> None:
+    """Wait until the start-up sweep has run (caught up what was missed, deferred what waits):
+    before that, what the schedules will do next is not settled yet."""
+    await application.bot_data[START_SWEEP_DONE_KEY].wait()
 
 
 async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:

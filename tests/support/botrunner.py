@@ -12,6 +12,7 @@ from bot.__main__ import ALLOWED_UPDATES
 from bot.app import build_application
 from bot.core.clock import Clock, system_clock
 from bot.core.config import Settings
+from bot.scheduled import jobs
 
 
 def settings_for(fake, database_url: str, criteria_dir: Path | None = None, **extra) -> Settings:
@@ -42,6 +43,8 @@ async def running_bot(
         poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
     )
     await application.start()
+    # Settled before the test acts: the start-up sweep may still be catching up otherwise.
+    await jobs.start_sweep_done(application)
     try:
         yield application
     finally:

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from bot.app import build_application
 from bot.core.clock import Clock, system_clock
 from bot.ops.serve import Service, running
+from bot.scheduled import jobs
 from tests.support.botrunner import settings_for
 
 WEBHOOK_SECRET = "test-secret_token-0123456789"
@@ -44,4 +45,5 @@ async def running_webhook_bot(
     )
     application = build_application(settings, clock=clock)
     async with running(application, settings, health_address="127.0.0.1") as service:
+        await jobs.start_sweep_done(application)  # settled before the test acts
         yield service
