@@ -18,10 +18,10 @@ from bot.core.render import esc
 from bot.domain.compare import LEVEL_IDS, MemberAnswer, compare_question
 from bot.group.charts import team_heatmap
 from bot.group.compare import compare_text
+from bot.playground.botapi.telegram_html import parse_html
 from criteria.model import MATURITY_LEVELS
 from storage.models import Consensus, ConsensusVote, GroupLink, Invite, Person, Team
 from tests.support.flows import INVITE_LINK, PACK, QUESTIONS, answer_current, join, start_team
-from tests.support.telegram_html import parse_html
 
 AREAS = PACK.areas()
 FIRST_AREA = AREAS[0]

@@ -37,9 +37,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.support.bot_api_methods import BotApiMethods
-from tests.support.bot_api_spec import ApiError, BotApiSpec, UploadedFile, bad_request
-from tests.support.fake_state import (
+from bot.playground.botapi.bot_api_methods import BotApiMethods
+from bot.playground.botapi.bot_api_spec import ApiError, BotApiSpec, UploadedFile, bad_request
+from bot.playground.botapi.fake_state import (
     ApiCall,
     CallbackAnswer,
     CallbackQueryRecord,
@@ -53,7 +53,7 @@ from tests.support.fake_state import (
     StoredFile,
     WebhookDelivery,
 )
-from tests.support.people import Group, Person
+from bot.playground.botapi.people import Group, Person
 
 DEFAULT_TOKEN = "123456789:TEST-FakeTelegramBotToken-abcdefghijk"
 #: Update kinds Telegram sends when allowed_updates was never specified.
@@ -761,7 +761,8 @@ class FakeTelegram(BotApiMethods):
         raise ApiError(
             400,
             f"Bad Request: the fake Bot API does not implement {method} (it returns "
-            f"{' or '.join(returns)}); add api_{method} to tests/support/bot_api_methods.py",
+            f"{' or '.join(returns)}); add api_{method} to "
+            "bot/playground/botapi/bot_api_methods.py",
             kind="unimplemented",
         )
 
