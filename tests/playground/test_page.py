@@ -207,3 +207,27 @@ def test_typed_html_shows_exactly_as_typed(page, playground, screenshots):
     expect(saved).to_have_count(before + 1)
     shot(page, screenshots, "09-typed-html")
     assert_nothing_refused(page)
+
+
+def test_group_votes_in_a_consensus_poll_and_replies_with_notes(page, playground, screenshots):
+    open_page(page, playground)
+    play_as(page, "Maya")
+    open_chat(page, "Corner Café team")
+    send(page, "/consensus 3")
+    poll = page.locator(".bubble.from-bot .poll").last
+    expect(poll).to_be_visible()
+    poll.locator(".poll-option", has_text="Aligned approaches").click()
+    expect(poll.locator(".poll-option.chosen")).to_contain_text("Aligned approaches")
+    expect(poll).to_contain_text("1 vote")
+    shot(page, screenshots, "10-consensus-poll")
+
+    poll.locator("xpath=../..").locator(".inline-button", has_text="Close the vote").click()
+    prompt = bot_messages(page, "strengths").last
+    expect(prompt).to_contain_text("Agreed for Customer segmentation")
+    prompt.locator(".reply").click()
+    expect(page.locator("#replying")).to_contain_text("Reply to")
+    send(page, "Everyone knows who comes when.")
+    expect(bot_messages(page, "Noted as a strength").last).to_be_visible()
+    expect(page.locator(".row.out .reply-to").last).to_contain_text("Agreed for")
+    shot(page, screenshots, "11-consensus-strength-noted")
+    assert_nothing_refused(page)

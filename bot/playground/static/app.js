@@ -13,6 +13,7 @@ const state = {
   chatId: null,
   chat: null,
   editing: null, // id of the own message being edited
+  replyTo: null, // id of the message the next one answers (Telegram's "Reply")
   seenAnswers: new Map(), // person id -> highest callback answer index already shown
   loading: false,
   again: false,
@@ -189,6 +190,13 @@ function messageNode(message, isPrivate) {
   const when = message.date ? new Date(message.date * 1000) : null;
   meta.textContent = (message.edited ? "edited " : "") +
     (when ? when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "");
+  const reply = document.createElement("button");
+  reply.type = "button";
+  reply.className = "reply";
+  reply.title = "Reply";
+  reply.textContent = "↩️";
+  reply.addEventListener("click", () => startReply(message));
+  meta.prepend(reply);
   if (message.mine && message.editable) {
     const edit = document.createElement("button");
     edit.type = "button";
@@ -337,7 +345,23 @@ async function act(path, body) {
 
 async function sendText(text) {
   state.scrollToEnd = true;
-  await act("/api/send", { chat: state.chatId, text });
+  const replyTo = state.replyTo;
+  stopReply();
+  await act("/api/send", { chat: state.chatId, text, reply_to: replyTo });
+}
+
+function startReply(message) {
+  stopEditing();
+  state.replyTo = message.id;
+  const who = message.from_bot ? state.bot.name : message.sender;
+  $("#replying-text").textContent = `↩️ Reply to ${who}: ${message.text.slice(0, 60)}`;
+  $("#replying").hidden = false;
+  $("#input").focus();
+}
+
+function stopReply() {
+  state.replyTo = null;
+  $("#replying").hidden = true;
 }
 
 async function submit() {
@@ -419,6 +443,7 @@ function openChat(chatId) {
   state.chatId = chatId;
   state.scrollToEnd = true;
   stopEditing();
+  stopReply();
   refresh();
 }
 
@@ -456,6 +481,7 @@ function wire() {
     state.personId = Number(event.target.value);
     state.chatId = null;
     stopEditing();
+    stopReply();
     refresh();
   });
   $("#send").addEventListener("click", submit);
@@ -468,6 +494,7 @@ function wire() {
   });
   $("#input").addEventListener("input", autosize);
   $("#cancel-edit").addEventListener("click", () => { stopEditing(); $("#input").value = ""; });
+  $("#cancel-reply").addEventListener("click", stopReply);
   $("#menu-button").addEventListener("click", () => { $("#commands").hidden = !$("#commands").hidden; });
   $("#attach").addEventListener("click", () => { $("#attach-menu").hidden = !$("#attach-menu").hidden; });
   $("#attach-menu").addEventListener("click", (event) => {
