@@ -231,3 +231,38 @@ def test_group_votes_in_a_consensus_poll_and_replies_with_notes(page, playground
     expect(page.locator(".row.out .reply-to").last).to_contain_text("Agreed for")
     shot(page, screenshots, "11-consensus-strength-noted")
     assert_nothing_refused(page)
+
+
+def test_editing_a_sent_answer_updates_it(page, playground, screenshots):
+    open_page(page, playground)
+    play_as(page, "Chloé")
+    open_bot_chat(page)
+    send(page, "/next")  # Chloé answered 14 questions before the page opened
+    expect(bot_messages(page, "14/23 done").last).to_be_visible()
+    send(page, "We ask at the till, sometimes.")
+    expect(bot_messages(page, "Saved").last).to_be_visible()
+    page.locator(".row.out", has_text="We ask at the till").locator(".edit").click()
+    expect(page.locator("#editing")).to_be_visible()
+    send(page, "We ask every customer at the till.")
+    expect(bot_messages(page, "Updated your answer").last).to_contain_text(
+        "We ask every customer at the till."
+    )
+    mine = page.locator(".row.out", has_text="We ask every customer")
+    expect(mine.locator(".meta")).to_contain_text("edited")
+    shot(page, screenshots, "12-answer-edited")
+    assert_nothing_refused(page)
+
+
+def test_blocking_the_bot_hides_the_message_box_until_unblocked(page, playground, screenshots):
+    open_page(page, playground)
+    play_as(page, "Lucía")
+    open_bot_chat(page)
+    page.click("#block")
+    expect(page.locator("#unblock-bar")).to_be_visible()
+    expect(page.locator("#composer")).to_be_hidden()
+    shot(page, screenshots, "13-bot-blocked")
+    page.click("#unblock")
+    expect(page.locator("#composer")).to_be_visible()
+    send(page, "/start")
+    expect(bot_messages(page).last).to_be_visible()
+    assert_nothing_refused(page)

@@ -52,7 +52,7 @@ async def test_a_refused_call_reaches_the_page_in_telegrams_words(tmp_path):
 
 
 async def test_the_live_feed_announces_what_a_person_does(tmp_path):
-    async with page_server(tmp_path) as (fake, world, page):
+    async with page_server(tmp_path) as (_fake, world, page):
         ben = world.add_person("Ben")
         async with page.get("/api/events") as events:
             assert await events.content.readline() == b"event: change\n"
@@ -69,8 +69,10 @@ async def test_the_live_feed_announces_what_a_person_does(tmp_path):
 
 
 async def test_the_saved_world_brings_the_same_people_back(tmp_path):
-    async with page_server(tmp_path) as (fake, world, page):
-        added = await (await page.post("/api/people", json={"name": "Zoe", "language": "ru"})).json()
+    async with page_server(tmp_path) as (_fake, _world, page):
+        added = await (
+            await page.post("/api/people", json={"name": "Zoe", "language": "ru"})
+        ).json()
     fake = PlaygroundBotApi()
     restored = World.load(fake, tmp_path / "world.json")
     assert restored is not None
