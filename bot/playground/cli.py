@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from bot.core.config import Settings, SettingsError, load_settings
 from bot.core.logging_setup import configure_logging
-from bot.playground.world import PlaygroundBotApi, World
+from bot.playground.world import GROUP_ID_BASE, PlaygroundBotApi, World
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +119,10 @@ async def drop_tables(database_url: str) -> None:
         await engine.dispose()
 
 
-async def prepare_world(fake: PlaygroundBotApi, settings: Settings, args, path: Path) -> World:
+async def prepare_world(
+    fake: PlaygroundBotApi, settings: Settings, args: argparse.Namespace, path: Path
+) -> World:
     """The saved world, or a new one: the demo team, or three people and a group."""
-    from bot.app import build_application  # noqa: F401 - fail early on a broken install
     from bot.playground.demo import seed_demo
     from criteria.loader import DEFAULT_PACK_ID, load_packs
     from storage.db import create_engine, session_factory
@@ -149,7 +150,9 @@ async def prepare_world(fake: PlaygroundBotApi, settings: Settings, args, path: 
         maya = world.add_person("Maya", "en", note="manager")
         ana = world.add_person("Ana", "es")
         ben = world.add_person("Ben", "en")
-        group = world.fake.group("Team chat", members=[maya, ana, ben], chat_id=-4_100_000_001)
+        group = world.fake.group(
+            "Team chat", members=[maya, ana, ben], chat_id=-(GROUP_ID_BASE + 1)
+        )
         world.groups[group.chat_id] = group
         # Added the way Telegram does it, so the bot sees it happen (and says hello).
         await group.add_bot(by=maya)
