@@ -117,10 +117,7 @@ function renderChat() {
     ...chat.refusals.map((r) => ({ seq: r.seq, node: () => refusalNode(r) })),
   ].sort((a, b) => a.seq - b.seq);
   if (!items.length) {
-    const hint = document.createElement("div");
-    hint.className = "service";
-    hint.textContent = isPrivate ? "Tap ☰ for the bot's commands, or type /start" : "No messages yet";
-    box.replaceChildren(hint);
+    box.replaceChildren(emptyChatHint(isPrivate, chat.commands));
   } else {
     box.replaceChildren(...items.map((item) => item.node()));
   }
@@ -129,6 +126,36 @@ function renderChat() {
   renderReplyKeyboard(chat.reply_keyboard);
   renderCommands(chat.commands);
   showNewCallbackAnswers(chat.callback_answers);
+}
+
+// An empty chat offers a few of the bot's commands to tap (the playground's own help, not the
+// bot's: Telegram shows a bot's description here before the first /start).
+const SUGGESTED = {
+  private: ["start", "progress", "digest", "export", "team"],
+  group: ["compare", "progress", "heatmap", "ratings", "consensus"],
+};
+
+function emptyChatHint(isPrivate, commands) {
+  const hint = document.createElement("div");
+  hint.className = "empty-hint";
+  const title = document.createElement("p");
+  title.textContent = isPrivate
+    ? "No messages yet. Tap a command, ☰ for all of them, or type."
+    : "The team's group. Tap a command or type one.";
+  const known = new Set(commands.map((command) => command.command));
+  const suggested = SUGGESTED[isPrivate ? "private" : "group"]
+    .filter((name) => name === "start" || known.has(name));
+  const chips = document.createElement("div");
+  for (const name of suggested) {
+    const chip = document.createElement("button");
+    chip.type = "button";
+    chip.className = "chip";
+    chip.textContent = `/${name}`;
+    chip.addEventListener("click", () => sendText(`/${name}`));
+    chips.append(chip);
+  }
+  hint.append(title, chips);
+  return hint;
 }
 
 function messageNode(message, isPrivate) {
