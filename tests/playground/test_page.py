@@ -266,3 +266,34 @@ def test_blocking_the_bot_hides_the_message_box_until_unblocked(page, playground
     send(page, "/start")
     expect(bot_messages(page).last).to_be_visible()
     assert_nothing_refused(page)
+
+
+def test_a_voice_note_and_a_photo_are_kept_with_the_answer(page, playground, screenshots):
+    open_page(page, playground)
+    play_as(page, "Dmitri")
+    open_bot_chat(page)
+    send(page, "/next")  # Dmitri answered 9 questions before the page opened
+    expect(bot_messages(page, "9/23").last).to_be_visible()  # in Russian: his app language
+    kept = bot_messages(page, "📎")
+    page.click("#voice")
+    expect(page.locator(".row.out .voice")).to_have_count(1)
+    expect(kept).to_have_count(1)
+    page.click("#attach")
+    with page.expect_file_chooser() as chooser:
+        page.click("#attach-menu [data-kind=photo]")
+    chooser.value.set_files(_photo(screenshots))
+    expect(page.locator(".row.out img.photo")).to_have_count(1)
+    expect(kept).to_have_count(2)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.row.out img.photo')].every(i => i.naturalWidth > 0)"
+    )
+    shot(page, screenshots, "14-voice-and-photo")
+    assert_nothing_refused(page)
+
+
+def _photo(folder):
+    from bot.playground.botapi import make_png
+
+    path = folder / "whiteboard.png"
+    path.write_bytes(make_png(64, 48, (40, 120, 200)))
+    return str(path)
