@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.support.webhook_runner import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 90.0
@@ -32,12 +33,6 @@ class RunningPlayground:
     output: list[str]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _chromium() -> str | None:
     configured = os.environ.get("PLAYGROUND_CHROMIUM")
     if configured:
@@ -49,7 +44,7 @@ def _chromium() -> str | None:
 def playground(tmp_path_factory):
     """`python -m bot playground --demo --fresh` in a folder of its own, stopped with Ctrl-C."""
     folder = tmp_path_factory.mktemp("playground")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),

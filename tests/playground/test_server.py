@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 
 import aiohttp
 
 from bot.playground.server import start_site
 from bot.playground.world import PlaygroundBotApi, World
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.support.webhook_runner import free_port
 
 
 @contextlib.asynccontextmanager
@@ -24,7 +18,7 @@ async def page_server(tmp_path):
     fake = PlaygroundBotApi()
     await fake.start()
     world = World(fake, tmp_path / "world.json")
-    port = _free_port()
+    port = free_port()
     runner = await start_site(world, "127.0.0.1", port)
     try:
         async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as page:
