@@ -90,7 +90,8 @@ def world_path(database_url: str) -> Path:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         database = Path(url.database)
         return database.with_name(database.stem + ".world.json")
-    return Path("data") / "playground.world.json"
+    # One saved world per database, so switching between SQLite and PostgreSQL mixes nothing.
+    return Path("data") / f"playground-{url.host or 'local'}-{url.database or 'db'}.world.json"
 
 
 def forget_files(database_url: str, world_file: Path) -> None:
