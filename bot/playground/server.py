@@ -34,8 +34,18 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 PLACEHOLDER_VOICE = b"OggS\x00playground-voice-note"
 
 
+@web.middleware
+async def _refusals_as_notices(request: web.Request, handler) -> web.StreamResponse:
+    """What a Telegram app would not let a person do (press a button on a deleted message, vote
+    in a closed poll...) comes back as a short text the page shows, not as a server error."""
+    try:
+        return await handler(request)
+    except (AssertionError, ValueError, KeyError) as refused:
+        raise web.HTTPConflict(text=str(refused).splitlines()[0][:300]) from None
+
+
 def make_app(world: World) -> web.Application:
-    app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
+    app = web.Application(client_max_size=MAX_UPLOAD_BYTES, middlewares=[_refusals_as_notices])
     app[WORLD_KEY] = world
     app.router.add_get("/", _index)
     app.router.add_get("/static/{name}", _static)

@@ -12,14 +12,6 @@ from typing import Any
 from bot.playground.botapi.fake_state import ChatMessage, ChatState
 from bot.playground.world import PlaygroundBotApi, World
 
-#: Keys of a Message that say "something happened" rather than carry content.
-SERVICE_KEYS = (
-    "new_chat_members",
-    "left_chat_member",
-    "migrate_to_chat_id",
-    "migrate_from_chat_id",
-)
-
 
 def people_view(world: World) -> list[dict]:
     return [
@@ -80,7 +72,8 @@ def message_view(fake: PlaygroundBotApi, message: ChatMessage, viewer_id: int) -
         "text": raw.get("text") or raw.get("caption") or "",
         "entities": raw.get("entities") or raw.get("caption_entities") or [],
         "edited": bool(message.edit_count or raw.get("edit_date")),
-        "editable": "text" in raw or "caption" in raw,
+        # People edit their own texts and captions; the bot's edits come from the bot.
+        "editable": not message.from_bot and ("text" in raw or "caption" in raw),
         "keyboard": (raw.get("reply_markup") or {}).get("inline_keyboard") or [],
     }
     if "photo" in raw:
