@@ -52,9 +52,14 @@ def chat_view(world: World, user_id: int, chat_id: int) -> dict:
         "reply_keyboard": _reply_keyboard(chat),
         "commands": commands_for(fake, chat, person.user.get("language_code") or ""),
         "callback_answers": [
-            {"index": index, "text": answer.text or "", "alert": answer.show_alert}
+            {
+                "index": index,
+                "text": answer.text or "",
+                "alert": answer.show_alert,
+                "url": answer.url or "",
+            }
             for index, answer in enumerate(fake.callback_answers)
-            if answer.user_id == user_id and answer.text
+            if answer.user_id == user_id and (answer.text or answer.url)
         ][-5:],
         "blocked": person.has_blocked_bot if chat.is_private else False,
     }

@@ -297,3 +297,22 @@ def _photo(folder):
     path = folder / "whiteboard.png"
     path.write_bytes(make_png(64, 48, (40, 120, 200)))
     return str(path)
+
+
+def test_newcomer_joins_from_the_group_join_button(page, playground, screenshots):
+    open_page(page, playground)
+    page.click("#add-person")
+    page.fill("#new-name", "Yusuf")
+    page.select_option("#new-language", "es")
+    page.click("#add-confirm")
+    expect(page.locator("#person option:checked")).to_contain_text("Yusuf")
+    open_chat(page, "Corner Café team")
+    send(page, "/join")
+    join = bot_messages(page).last.locator("..").locator(".inline-button", has_text="Corner Café")
+    expect(join).to_be_visible()
+    join.click()
+    # Telegram opens the bot's chat and sends /start <token>; Yusuf's app speaks Spanish.
+    expect(page.locator("#chat-subtitle")).to_contain_text("bot")
+    expect(bot_messages(page, "Corner Café").last).to_contain_text("0/23")
+    shot(page, screenshots, "15-joined-from-group-in-spanish")
+    assert_nothing_refused(page)

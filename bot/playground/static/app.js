@@ -359,7 +359,10 @@ function showNewCallbackAnswers(answers) {
   if (seen === undefined) { state.seenAnswers.set(state.personId, newest); return; }
   for (const answer of answers) {
     if (answer.index <= seen) continue;
-    if (answer.alert) showAlert(answer.text); else toast(answer.text);
+    // A callback answer's url (t.me/<bot>?start=...) opens as Telegram opens it for the presser.
+    if (answer.url) openUrl(answer.url);
+    else if (answer.alert) showAlert(answer.text);
+    else toast(answer.text);
   }
   state.seenAnswers.set(state.personId, Math.max(seen, newest));
 }
