@@ -31,12 +31,12 @@ from sqlmodel import select
 
 from bot.core.runtime import RUNTIME_KEY
 from bot.domain.schedule import ScheduleKind
+from bot.playground.botapi.fake_telegram import FakeTelegram
 from bot.scheduled import jobs
 from bot.services.deliveries import DeliveryKind, team_period
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 from storage.models import AssessmentRound, Delivery, Membership, Person, Role, Team
 from tests.support.botrunner import running_bot
-from tests.support.fake_telegram import FakeTelegram
 
 PERIOD = "2030-W48-mon"
 SLOT = datetime(2030, 11, 25, 10, 0, tzinfo=UTC)

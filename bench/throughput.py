@@ -1,8 +1,9 @@
 """Updates per second and reply latency: the full bot against a bare PTB echo bot.
 
-Both run against the same loopback fake Bot API (tests/support/fake_telegram.py) in this process,
-so the ratio between them is what matters, not the absolute numbers. The full bot does all its
-database work: deduplication, person, team, round, conversation, answer with history, commit.
+Both run against the same loopback fake Bot API (bot/playground/botapi/fake_telegram.py) in this
+process, so the ratio between them is what matters, not the absolute numbers. The full bot does
+all its database work: deduplication, person, team, round, conversation, answer with history,
+commit.
 Target (the developers' guide): the bot reaches at least 70% of the echo bot's updates per second,
 and answers within 50 ms (p95) at a person's pace.
 
@@ -41,6 +42,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ContextTypes, Defaults, MessageHandler, filters
 
 from bot.core.runtime import RUNTIME_KEY
+from bot.playground.botapi.fake_telegram import FakeTelegram
 from bot.private import question_view
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 from storage.db import create_engine
@@ -48,7 +50,6 @@ from storage.migrate import upgrade_to_head_async
 from storage.models import Answer
 from tests.support.botrunner import running_bot
 from tests.support.databases import empty_all_tables
-from tests.support.fake_telegram import FakeTelegram
 
 TARGET_RATIO = 0.70
 TARGET_P95_MS = 50.0

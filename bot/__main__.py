@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.ops.cli import main as operator_main
 
         return operator_main(argv)
+    if argv and argv[0] == "playground":  # try it with no Telegram: bot/playground/cli.py
+        from bot.playground.cli import main as playground_main
+
+        return playground_main(argv[1:])
     try:
         settings = load_settings()
         token = settings.token

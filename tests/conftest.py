@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 import time_machine
 
+from bot.playground.botapi.fake_telegram import FakeTelegram
 from tests.support.botrunner import running_bot
 from tests.support.databases import BACKENDS, MigratedTemplates, empty_all_tables, open_database
-from tests.support.fake_telegram import FakeTelegram
 
 
 def pytest_addoption(parser):

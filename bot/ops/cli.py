@@ -41,6 +41,8 @@ def main(argv: list[str]) -> int:
         "--now", type=_moment, default=None, help="act as if it were this ISO time (naive = UTC)"
     )
     commands.add_parser("jobs", help="list the next scheduled runs per team")
+    # Listed for --help only: bot/__main__.py hands `playground` to bot/playground/cli.py.
+    commands.add_parser("playground", help="try the bot with no Telegram (--help: its options)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()

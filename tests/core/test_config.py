@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.fake_telegram import FakeTelegram
+from bot.playground.botapi.fake_telegram import FakeTelegram
 
 REPO = Path(__file__).resolve().parents[2]
 # The settings the bot reads; anything of the developer's shell is left out.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.render import MESSAGE_LIMIT, esc, split_message
-from tests.support.telegram_html import parse_html
+from bot.playground.botapi.telegram_html import parse_html
 
 
 def test_short_blocks_share_a_message():

@@ -17,6 +17,7 @@ from bot.core.render import esc
 from bot.domain.compare import LEVEL_IDS, MemberAnswer, compare_question
 from bot.group.charts import team_heatmap
 from bot.group.compare import compare_text
+from bot.playground.botapi.telegram_html import parse_html
 from criteria.model import MATURITY_LEVELS
 from storage.models import Consensus, ConsensusVote, GroupLink, Invite, Team
 from tests.support.flows import INVITE_LINK, PACK, QUESTIONS, answer_current, start_team
@@ -32,7 +33,6 @@ from tests.support.groups import (
     stored_when,
     team_with_members,
 )
-from tests.support.telegram_html import parse_html
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # The team name start_team gives, as the group shows it (the HTML is parsed away).

@@ -35,7 +35,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.support import FakeTelegram, FormattingError, make_png, parse_html, running_fake
+from bot.playground.botapi import FakeTelegram, FormattingError, make_png, parse_html, running_fake
 
 WEBHOOK_SECRET = "s3cret-token_for-tests"
 

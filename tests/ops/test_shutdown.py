@@ -19,11 +19,11 @@ from sqlmodel import select
 
 from bot.core.config import Settings
 from bot.core.ordering import PerChatUpdateProcessor
+from bot.playground.botapi.fake_telegram import FakeTelegram
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 from criteria.model import MATURITY_LEVELS
 from storage.db import create_engine, session_factory
 from storage.models import Answer
-from tests.support.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = load_packs().get(DEFAULT_PACK_ID).questions()

@@ -37,9 +37,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.support.bot_api_methods import BotApiMethods
-from tests.support.bot_api_spec import ApiError, BotApiSpec, UploadedFile, bad_request
-from tests.support.fake_state import (
+from bot.playground.botapi.bot_api_methods import BotApiMethods
+from bot.playground.botapi.bot_api_spec import ApiError, BotApiSpec, UploadedFile, bad_request
+from bot.playground.botapi.fake_state import (
     ApiCall,
     CallbackAnswer,
     CallbackQueryRecord,
@@ -53,7 +53,7 @@ from tests.support.fake_state import (
     StoredFile,
     WebhookDelivery,
 )
-from tests.support.people import Group, Person
+from bot.playground.botapi.people import Group, Person
 
 DEFAULT_TOKEN = "123456789:TEST-FakeTelegramBotToken-abcdefghijk"
 #: Update kinds Telegram sends when allowed_updates was never specified.
@@ -244,15 +244,17 @@ class FakeTelegram(BotApiMethods):
         last_name: str | None = None,
         language_code: str | None = "en",
         started: bool = False,
+        user_id: int | None = None,
     ) -> Person:
         """A Telegram user with a private chat with the bot.
 
         `started=False` mirrors Telegram: the bot cannot message a person before they have
         written to it (403 "bot can't initiate conversation"); any message the person sends to
-        the bot, /start included, opens the chat.
+        the bot, /start included, opens the chat. `user_id` brings back someone known from an
+        earlier run (the playground's saved world); by default a new id is taken.
         """
         user: dict[str, Any] = {
-            "id": 1_000_000_000 + next(self._ids),
+            "id": user_id if user_id is not None else 1_000_000_000 + next(self._ids),
             "is_bot": False,
             "first_name": first_name,
         }
@@ -288,17 +290,26 @@ class FakeTelegram(BotApiMethods):
         supergroup: bool = False,
         username: str | None = None,
         members: tuple[Person, ...] | list[Person] = (),
+        chat_id: int | None = None,
     ) -> Group:
-        """A group (or supergroup) the bot is not in yet: see Group.add_bot()."""
-        chat = self._new_group_chat(title, supergroup=supergroup, username=username)
+        """A group (or supergroup) the bot is not in yet: see Group.add_bot().
+
+        `chat_id` brings back a group known from an earlier run (the playground's saved world).
+        """
+        chat = self._new_group_chat(
+            title, supergroup=supergroup, username=username, chat_id=chat_id
+        )
         group = Group(self, chat)
         for member in members:
             group.join_silently(member)
         return group
 
-    def _new_group_chat(self, title: str, *, supergroup: bool, username: str | None) -> ChatState:
-        number = next(self._ids)
-        chat_id = -(1_003_000_000_000 + number) if supergroup else -(4_000_000_000 + number)
+    def _new_group_chat(
+        self, title: str, *, supergroup: bool, username: str | None, chat_id: int | None = None
+    ) -> ChatState:
+        if chat_id is None:
+            number = next(self._ids)
+            chat_id = -(1_003_000_000_000 + number) if supergroup else -(4_000_000_000 + number)
         chat = ChatState(
             id=chat_id,
             type="supergroup" if supergroup else "group",
@@ -761,7 +772,8 @@ class FakeTelegram(BotApiMethods):
         raise ApiError(
             400,
             f"Bad Request: the fake Bot API does not implement {method} (it returns "
-            f"{' or '.join(returns)}); add api_{method} to tests/support/bot_api_methods.py",
+            f"{' or '.join(returns)}); add api_{method} to "
+            "bot/playground/botapi/bot_api_methods.py",
             kind="unimplemented",
         )
 
@@ -796,6 +808,11 @@ class FakeTelegram(BotApiMethods):
         """Wake everything waiting for a change (long polls, person waits, wait_idle)."""
         self._changed.set()
         self._changed = asyncio.Event()
+
+    async def wait_for_change(self, max_wait: float) -> None:
+        """Return at the next change of the world (a message, an edit, a refusal...) or after
+        `max_wait` seconds: the playground page's live feed waits here."""
+        await self._wait_changed(max_wait)
 
     async def _wait_changed(self, max_wait: float) -> None:
         if max_wait <= 0:

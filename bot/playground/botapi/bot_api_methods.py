@@ -17,8 +17,8 @@ import struct
 import time
 from typing import TYPE_CHECKING, Any
 
-from tests.support.bot_api_spec import ApiError, UploadedFile, bad_request
-from tests.support.fake_state import (
+from bot.playground.botapi.bot_api_spec import ApiError, UploadedFile, bad_request
+from bot.playground.botapi.fake_state import (
     CallbackAnswer,
     ChatMessage,
     ChatState,
@@ -26,11 +26,11 @@ from tests.support.fake_state import (
     StoredFile,
     unix_now,
 )
-from tests.support.telegram_html import FormattedText, format_text
+from bot.playground.botapi.telegram_html import FormattedText, format_text
 
 if TYPE_CHECKING:
-    from tests.support.bot_api_spec import BotApiSpec
-    from tests.support.fake_state import CallbackQueryRecord
+    from bot.playground.botapi.bot_api_spec import BotApiSpec
+    from bot.playground.botapi.fake_state import CallbackQueryRecord
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

@@ -17,8 +17,9 @@ Values arrive either typed (JSON bodies) or as strings (query string, urlencoded
 forms, which is what python-telegram-bot sends); strings are converted by the expected type the
 way the Bot API server does, objects and arrays inside them are JSON.
 
-The spec file is found through the TELEGRAM_API_SPEC environment variable, else at
-`<repo>/../shared/telegram-bot-api/api.json`.
+The spec file is found through the TELEGRAM_API_SPEC environment variable, else it is the copy
+shipped in this package (api.min.json: Bot API 10.1, from the data files of
+PaulSonOfLars/telegram-bot-api-spec, MIT), so an installed wheel checks calls on its own.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.support.telegram_html import (
+from bot.playground.botapi.telegram_html import (
     FormattingError,
     UnknownParseModeError,
     UnsupportedParseModeError,
@@ -73,12 +74,11 @@ _ALBUM_FAMILIES = ({"photo", "video", "live_photo"}, {"document"}, {"audio"})
 
 
 def default_spec_path() -> Path:
-    """TELEGRAM_API_SPEC, else the shared copy next to the repository."""
+    """TELEGRAM_API_SPEC, else the copy shipped beside this module."""
     configured = os.environ.get(SPEC_ENV_VAR)
     if configured:
         return Path(configured)
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "telegram-bot-api" / "api.json"
+    return Path(__file__).resolve().with_name("api.min.json")
 
 
 # python-telegram-bot routes every message-returning method through one helper that always sends

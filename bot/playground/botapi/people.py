@@ -24,8 +24,8 @@ import zlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tests.support.bot_api_methods import image_size
-from tests.support.fake_state import (
+from bot.playground.botapi.bot_api_methods import image_size
+from bot.playground.botapi.fake_state import (
     CallbackAnswer,
     CallbackQueryRecord,
     ChatMessage,
@@ -33,10 +33,10 @@ from tests.support.fake_state import (
     PollState,
     unix_now,
 )
-from tests.support.telegram_html import detect_entities
+from bot.playground.botapi.telegram_html import detect_entities
 
 if TYPE_CHECKING:
-    from tests.support.fake_telegram import FakeTelegram
+    from bot.playground.botapi.fake_telegram import FakeTelegram
 
 MessageRef = ChatMessage | dict | int
 
