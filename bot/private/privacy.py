@@ -10,14 +10,13 @@ import json
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.core import i18n
 from bot.core.callbacks import PRIVACY_PATTERN, privacy_data
 from bot.core.commands import Chat, command_handler
 from bot.core.i18n import N_, _, ngettext
-from bot.core.render import esc, split_message
+from bot.core.render import edit_quietly, esc, split_message
 from bot.core.runtime import runtime
 from bot.services import privacy
 from bot.services.membership import person_by_telegram_id
@@ -160,7 +159,7 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         i18n.set_language(i18n.language_for(person))
         if match["action"] == "keep":
             await query.answer(_("Nothing was deleted"))
-            await _replace_text(query, _("Nothing was deleted."))
+            await edit_quietly(query, _("Nothing was deleted."))
             return
         # Checked again: someone may have become the only manager since the question was asked.
         blocked = await privacy.teams_to_hand_over(session, person.id)
@@ -173,14 +172,7 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await session.commit()
     log.info("person %s deleted their data", person.id)
     await query.answer(_("Deleted"))
-    await _replace_text(
+    await edit_quietly(
         query,
         _("✅ Everything I stored about you is deleted. If you write to me again, I start afresh."),
     )
-
-
-async def _replace_text(query, text: str) -> None:
-    try:
-        await query.edit_message_text(text)
-    except BadRequest as error:  # too old to edit; the alert already said it
-        log.debug("could not edit the confirmation: %s", error)
