@@ -86,15 +86,15 @@ async def _save_text(turn: Turn, message: Message, question: Question, text: str
 
 async def _place_draft(turn: Turn, context, message: Message, text: str) -> None:
     """Text typed while no question was open: keep it and ask where it belongs."""
-    statuses = await turn.statuses()
-    question = open_question(turn) or next_question(turn.pack, statuses)
+    question, statuses = await _open_or_next(
+        turn,
+        message,
+        _(
+            "You have answered every question already 🎉 Use /review to change an answer — "
+            "your message is still here in the chat to copy from."
+        ),
+    )
     if question is None:
-        await message.reply_text(
-            _(
-                "You have answered every question already 🎉 Use /review to change an answer — "
-                "your message is still here in the chat to copy from."
-            )
-        )
         return
     await show_question(turn, context, message.chat_id, question, statuses, draft=text.strip())
 
@@ -106,15 +106,15 @@ async def attachment_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     async with open_turn(runtime(context), update.effective_user) as turn:
         if await refused(turn, message, Need.MEMBER):
             return
-        statuses = await turn.statuses()
-        question = open_question(turn) or next_question(turn.pack, statuses)
+        question, _statuses = await _open_or_next(
+            turn,
+            message,
+            _(
+                "You have answered every question already — /review to "
+                "change an answer and attach this there."
+            ),
+        )
         if question is None:
-            await message.reply_text(
-                _(
-                    "You have answered every question already — /review to "
-                    "change an answer and attach this there."
-                )
-            )
             return
         answer = await answers.attach_file(
             turn.session,
@@ -139,6 +139,18 @@ async def attachment_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             + view.what_now_text(question)
         )
         await message.reply_text(text, reply_markup=view.saved_keyboard(turn.round_id, question))
+
+
+async def _open_or_next(
+    turn: Turn, message: Message, all_answered: str
+) -> tuple[Question | None, dict[str, str]]:
+    """Where something sent goes: the open question, else the next one. None when every
+    question is answered, after telling the person `all_answered`."""
+    statuses = await turn.statuses()
+    question = open_question(turn) or next_question(turn.pack, statuses)
+    if question is None:
+        await message.reply_text(all_answered)
+    return question, statuses
 
 
 def _attachment_of(message: Message) -> tuple[str, str, str | None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
@@ -20,6 +21,7 @@ from bot.core.render import edit_quietly, esc, split_message
 from bot.core.runtime import runtime
 from bot.services import privacy
 from bot.services.membership import person_by_telegram_id
+from storage.models import Person
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -44,11 +46,9 @@ async def my_data_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """/mydata: everything stored about the sender, as a JSON document and a summary."""
     message = update.effective_message
     async with runtime(context).sessions() as session:
-        person = await person_by_telegram_id(session, update.effective_user.id)
+        person = await _sender_or_stranger(session, update)
         if person is None:
-            await message.reply_text(_(NOTHING_STORED_TEXT))
             return
-        i18n.set_language(i18n.language_for(person))  # no turn here: their /language choice
         data = await privacy.person_data(session, person)
     data["exported_at"] = utcnow().isoformat()
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()
@@ -59,6 +59,17 @@ async def my_data_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         InputFile(document, filename=f"my-data-{utcnow():%Y-%m-%d}.json"),
         caption=_("Everything I store about you (JSON)."),
     )
+
+
+async def _sender_or_stranger(session: AsyncSession, update: Update) -> Person | None:
+    """The sender's row, with their language set; None for someone the bot has never stored,
+    after telling them so."""
+    person = await person_by_telegram_id(session, update.effective_user.id)
+    if person is None:
+        await update.effective_message.reply_text(_(NOTHING_STORED_TEXT))
+        return None
+    i18n.set_language(i18n.language_for(person))  # no turn here: their /language choice
+    return person
 
 
 def _summary(data: dict) -> list[str]:
@@ -100,11 +111,9 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """/forget: ask for confirmation (or say what must happen first)."""
     message = update.effective_message
     async with runtime(context).sessions() as session:
-        person = await person_by_telegram_id(session, update.effective_user.id)
+        person = await _sender_or_stranger(session, update)
         if person is None:
-            await message.reply_text(_(NOTHING_STORED_TEXT))
             return
-        i18n.set_language(i18n.language_for(person))
         blocked = await privacy.teams_to_hand_over(session, person.id)
     if blocked:
         for part in _hand_over_texts(blocked):
