@@ -1,4 +1,5 @@
-"""Assessment frameworks (criteria packs) as data, and the loader that reads them from YAML.
+"""Assessment frameworks (criteria packs) as data, the loader that finds them and the validator
+that reads them from YAML.
 
 This package knows nothing about Telegram or the database: the bot asks it for a Pack and walks
 its categories, areas and questions; answers are stored against the stable question ids.
@@ -6,9 +7,7 @@ its categories, areas and questions; answers are stored against the stable quest
 
 from criteria.loader import (
     DEFAULT_PACK_ID,
-    PackError,
     PackRegistry,
-    Problem,
     load_pack,
     load_packs,
 )
@@ -21,6 +20,7 @@ from criteria.model import (
     Pack,
     Question,
 )
+from criteria.problems import PackError, Problem
 
 __all__ = [
     "DEFAULT_PACK_ID",

@@ -11,14 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from criteria.loader import (
-    DEFAULT_PACK_ID,
-    PackError,
-    load_pack,
-    load_packs,
-    pack_files,
-)
+from criteria.loader import DEFAULT_PACK_ID, load_pack, load_packs, pack_files
 from criteria.model import Pack
+from criteria.problems import PackError
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,13 @@ message passes 4,096 characters and no tag is cut in half.
 from __future__ import annotations
 
 import html
+import logging
 import re
+
+from telegram import CallbackQuery, InlineKeyboardMarkup
+from telegram.error import BadRequest
+
+log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 4096
 PREVIEW_CHARS = 600
@@ -26,6 +32,34 @@ def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
 def progress_bar(done: int, total: int, width: int = 10) -> str:
     filled = round(width * done / total) if total else width
     return "▰" * filled + "▱" * (width - filled)
+
+
+# Telegram's answers to an edit that changes nothing: the message already says this (two presses
+# at once), is gone, or is too old to edit. Anything else is a real error.
+_EDIT_LEFT_AS_IT_WAS = (
+    "message is not modified",
+    "message to edit not found",
+    "message can't be edited",
+)
+
+
+async def edit_quietly(
+    query: CallbackQuery, text: str | None = None, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Edit the pressed message's text and keyboard (only its keyboard when no text is given).
+
+    An edit Telegram declines because it would change nothing is logged and passed over;
+    any other refusal is raised.
+    """
+    try:
+        if text is None:
+            await query.edit_message_reply_markup(reply_markup)
+        else:
+            await query.edit_message_text(text, reply_markup=reply_markup)
+    except BadRequest as error:
+        if not any(known in str(error).lower() for known in _EDIT_LEFT_AS_IT_WAS):
+            raise
+        log.debug("left the message as it was: %s", error)
 
 
 def split_message(blocks: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:

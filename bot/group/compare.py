@@ -8,14 +8,13 @@ bot.domain.compare; this module reads the answers, renders within one message an
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.core.callbacks import COMPARE_PATTERN, compare_data
 from bot.core.commands import Chat, command_handler
 from bot.core.group_turn import GroupTurn, Need, open_group_turn, refused
 from bot.core.i18n import N_, _, maturity_label, member_label, ngettext
-from bot.core.render import MESSAGE_LIMIT, esc, preview
+from bot.core.render import MESSAGE_LIMIT, edit_quietly, esc, preview
 from bot.core.runtime import runtime
 from bot.domain.compare import (
     LEVEL_IDS,
@@ -77,11 +76,7 @@ async def compare_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             return
         text, keyboard = await _render(turn, index)
     await query.answer()
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as error:
-        if "not modified" not in str(error).lower():
-            raise
+    await edit_quietly(query, text, keyboard)
 
 
 async def _render(turn: GroupTurn, index: int) -> tuple[str, InlineKeyboardMarkup]:

@@ -10,8 +10,7 @@ sees, and the group sees only how many voted (and the split per level once at le
 anonymity threshold voted). Either way only people in the team when the vote closes count.
 
 Closing it (the Close button, or the poll closing by itself) records the level most members
-chose. The bot then asks two questions; replies to them reach the bot even with privacy mode on,
-and are added to the Consensus row.
+chose. The bot then asks two questions; the replies to them are kept by `consensus_notes`.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -49,21 +47,18 @@ from bot.core.callbacks import (
 from bot.core.commands import GROUPS, Chat, command_handler
 from bot.core.group_turn import GroupTurn, Need, alert, alert_text, open_group_turn, refused
 from bot.core.i18n import _, maturity_label, ngettext
-from bot.core.i18n import number as written_number
-from bot.core.render import esc, preview, split_message
+from bot.core.render import edit_quietly, esc, preview, split_message
 from bot.core.runtime import runtime
-from bot.domain.compare import LEVEL_IDS, add_note, agreed_level, breakdown_visible
+from bot.domain.compare import LEVEL_IDS, agreed_level, breakdown_visible
+from bot.group.consensus_notes import reply_received
 from bot.services import consensus as ballots
 from bot.services import membership
 from criteria.model import Area, Pack
 from storage.models import AssessmentRound, Consensus, Team
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 POLL_QUESTION_MAX = 300
-NOTE_MAX_CHARS = 8000  # strengths or improvements of one area, all replies together
-STRENGTHS, IMPROVEMENTS = "strengths", "improvements"
 UNKNOWN_POLL_RETRIES, UNKNOWN_POLL_PAUSE = 10, 0.2  # seconds
 
 
@@ -219,14 +214,7 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         )
     )
     if votes != before:
-        await _edit_quietly(query, _secret_vote_text(area, votes), _secret_vote_keyboard(row.id))
-
-
-async def _edit_quietly(query, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    try:
-        await query.edit_message_text(text, reply_markup=keyboard)
-    except BadRequest as error:  # already says this (two presses at once), or too old to edit
-        log.debug("could not edit the vote: %s", error)
+        await edit_quietly(query, _secret_vote_text(area, votes), _secret_vote_keyboard(row.id))
 
 
 async def close_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -243,7 +231,7 @@ async def close_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.answer()
         if ballots.is_button_vote(row):
             votes = len(await ballots.votes_of(turn.session, row.id))
-            await _edit_quietly(query, _closed_vote_text(turn.pack.area(row.area_id), votes), None)
+            await edit_quietly(query, _closed_vote_text(turn.pack.area(row.area_id), votes), None)
         else:
             await context.bot.stop_poll(chat_id, row.poll_message_id)
         await _record_result(turn.session, context.bot, row, turn.pack, turn.team)
@@ -353,50 +341,6 @@ def _votes_line(counts: dict[str, int], team: Team) -> str:
     if not breakdown_visible(total, team.anonymous_compare, team.anonymity_threshold):
         return ngettext("{count} vote", "{count} votes", total).format(count=total)
     return ", ".join(f"{esc(maturity_label(level))} {n}" for level, n in counts.items() if n)
-
-
-async def reply_received(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A reply to the strengths or improvements question: added to what the team agreed."""
-    message = update.effective_message
-    async with open_group_turn(runtime(context), update.effective_user, message.chat_id) as turn:
-        found = await ballots.consensus_for_reply(
-            turn.session, message.chat_id, message.reply_to_message.message_id
-        )
-        if found is None:
-            return  # a reply to some other message of ours: nothing to record
-        row, field = found
-        round_ = await turn.session.get(AssessmentRound, row.round_id)
-        if turn.team is None or round_.team_id != turn.team.id:
-            return  # the group was linked to another team since: that question is gone
-        if await refused(turn, update, Need.MEMBER):
-            return
-        added = add_note(getattr(row, field), message.text, NOTE_MAX_CHARS)
-        if not added.kept:
-            await message.reply_text(
-                _(
-                    "This area's notes are full ({limit} characters), so your reply was not added."
-                ).format(limit=written_number(NOTE_MAX_CHARS))
-            )
-            return
-        setattr(row, field, added.text)
-        row.updated_at = utcnow()
-        await turn.session.commit()
-        area_title = turn.pack.area(row.area_id).title if turn.pack else row.area_id
-    if field == STRENGTHS:
-        noted = _("📝 Noted as a strength for <b>{area}</b>.")
-    else:
-        noted = _("📝 Noted as an opportunity for improvement for <b>{area}</b>.")
-    text = noted.format(area=esc(area_title))
-    if added.dropped:
-        text += "\n" + _(
-            "✂️ Only the first {kept} of your {total} characters fit: this area's notes are full "
-            "({limit} characters). The rest was not saved."
-        ).format(
-            kept=written_number(added.kept),
-            total=written_number(added.kept + added.dropped),
-            limit=written_number(NOTE_MAX_CHARS),
-        )
-    await message.reply_text(text)
 
 
 def _summary_blocks(turn: GroupTurn, rows: dict[str, Consensus]) -> list[str]:

@@ -11,19 +11,18 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.core.callbacks import TEAM_CANCEL_PATTERN, TEAM_PATTERN, TeamAction
 from bot.core.commands import Chat, Need, command_handler
 from bot.core.i18n import _
 from bot.core.private_gate import NO_ROUND_TEXT, NO_TEAM_TEXT, refused
-from bot.core.render import esc
+from bot.core.render import edit_quietly, esc
 from bot.core.runtime import runtime
 from bot.core.turns import Turn, open_turn
 from bot.domain.team_rules import Refusal, may_promote, may_remove
 from bot.manage import team_view as view
-from bot.private import answering
+from bot.private import asking
 from bot.services import membership, teams
 from storage.models import Person, Team
 from storage.queries import display_name
@@ -107,7 +106,7 @@ async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             await turn.commit()
             log.info("person %s removed from team %s by %s", target_id, team_id, turn.person.id)
             await query.answer(_("Removed"))
-            await _replace_text(
+            await edit_quietly(
                 query,
                 _(
                     "✅ <b>{name}</b> was removed from <b>{team}</b>. "
@@ -150,17 +149,10 @@ async def _choose_team(turn: Turn, context, query, team_id: int) -> None:
     await context.bot.send_message(
         chat_id, _("▶️ You answer for <b>{team}</b> now.").format(team=esc(team.name))
     )
-    await answering.resume(turn, context, chat_id)
+    await asking.resume(turn, context, chat_id)
 
 
 async def cancel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     await query.answer(_("Nothing changed"))
-    await _replace_text(query, _("Nothing changed."))
-
-
-async def _replace_text(query, text: str) -> None:
-    try:
-        await query.edit_message_text(text)
-    except BadRequest as error:  # the message is too old to edit, or already says this
-        log.debug("could not edit the confirmation: %s", error)
+    await edit_quietly(query, _("Nothing changed."))

@@ -18,7 +18,7 @@ from bot.core.render import esc
 from bot.core.runtime import runtime
 from bot.core.turns import Turn, open_turn
 from bot.domain.team_rules import MANAGER, InviteArgumentError, InviteOptions, parse_invite_options
-from bot.private import answering
+from bot.private import asking
 from bot.services import teams
 from bot.services.membership import role_in_team
 from bot.services.teams import JoinOutcome
@@ -106,7 +106,7 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             if turn.assessment is None:
                 await message.reply_text(_(WELCOME_TEXT))
                 return
-            await answering.resume(turn, context, message.chat_id)
+            await asking.resume(turn, context, message.chat_id)
             return
         result = await teams.join_with_invite(turn.session, turn.person, token[:64], turn.now)
         await turn.commit()
@@ -142,7 +142,7 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             intro = _("You are already in <b>{team}</b> — let's continue.").format(
                 team=esc(result.team.name)
             )
-        await answering.ask_next(turn, None, context, message.chat_id, intro=intro)
+        await asking.ask_next(turn, context, message.chat_id, intro=intro)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -9,18 +9,19 @@ from __future__ import annotations
 import json
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.core import i18n
 from bot.core.callbacks import PRIVACY_PATTERN, privacy_data
 from bot.core.commands import Chat, command_handler
 from bot.core.i18n import N_, _, ngettext
-from bot.core.render import esc, split_message
+from bot.core.render import edit_quietly, esc, split_message
 from bot.core.runtime import runtime
 from bot.services import privacy
 from bot.services.membership import person_by_telegram_id
+from storage.models import Person
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -45,11 +46,9 @@ async def my_data_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """/mydata: everything stored about the sender, as a JSON document and a summary."""
     message = update.effective_message
     async with runtime(context).sessions() as session:
-        person = await person_by_telegram_id(session, update.effective_user.id)
+        person = await _sender_or_stranger(session, update)
         if person is None:
-            await message.reply_text(_(NOTHING_STORED_TEXT))
             return
-        i18n.set_language(i18n.language_for(person))  # no turn here: their /language choice
         data = await privacy.person_data(session, person)
     data["exported_at"] = utcnow().isoformat()
     document = json.dumps(data, ensure_ascii=False, indent=2).encode()
@@ -60,6 +59,17 @@ async def my_data_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         InputFile(document, filename=f"my-data-{utcnow():%Y-%m-%d}.json"),
         caption=_("Everything I store about you (JSON)."),
     )
+
+
+async def _sender_or_stranger(session: AsyncSession, update: Update) -> Person | None:
+    """The sender's row, with their language set; None for someone the bot has never stored,
+    after telling them so."""
+    person = await person_by_telegram_id(session, update.effective_user.id)
+    if person is None:
+        await update.effective_message.reply_text(_(NOTHING_STORED_TEXT))
+        return None
+    i18n.set_language(i18n.language_for(person))  # no turn here: their /language choice
+    return person
 
 
 def _summary(data: dict) -> list[str]:
@@ -101,11 +111,9 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """/forget: ask for confirmation (or say what must happen first)."""
     message = update.effective_message
     async with runtime(context).sessions() as session:
-        person = await person_by_telegram_id(session, update.effective_user.id)
+        person = await _sender_or_stranger(session, update)
         if person is None:
-            await message.reply_text(_(NOTHING_STORED_TEXT))
             return
-        i18n.set_language(i18n.language_for(person))
         blocked = await privacy.teams_to_hand_over(session, person.id)
     if blocked:
         for part in _hand_over_texts(blocked):
@@ -160,7 +168,7 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         i18n.set_language(i18n.language_for(person))
         if match["action"] == "keep":
             await query.answer(_("Nothing was deleted"))
-            await _replace_text(query, _("Nothing was deleted."))
+            await edit_quietly(query, _("Nothing was deleted."))
             return
         # Checked again: someone may have become the only manager since the question was asked.
         blocked = await privacy.teams_to_hand_over(session, person.id)
@@ -173,14 +181,7 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await session.commit()
     log.info("person %s deleted their data", person.id)
     await query.answer(_("Deleted"))
-    await _replace_text(
+    await edit_quietly(
         query,
         _("✅ Everything I stored about you is deleted. If you write to me again, I start afresh."),
     )
-
-
-async def _replace_text(query, text: str) -> None:
-    try:
-        await query.edit_message_text(text)
-    except BadRequest as error:  # too old to edit; the alert already said it
-        log.debug("could not edit the confirmation: %s", error)

@@ -134,18 +134,16 @@ def saved_text(answer: Answer, question: Question, appended: bool) -> str:
         )
     else:
         first = ngettext("✅ Saved ({count} character).", "✅ Saved ({count} characters).", size)
-    # The first line is one line on purpose: answering.attachment_answer drops it.
-    lines = [first.format(count=number(size))]
+    return first.format(count=number(size)) + "\n" + what_now_text(question)
+
+
+def what_now_text(question: Question) -> str:
+    """What a person can do once something is saved: rate it, add more, or go on."""
     if question.asks_rating:
-        lines.append(
-            _(
-                "How established is this way of working? Tap one — or send another message to "
-                "add more."
-            )
+        return _(
+            "How established is this way of working? Tap one — or send another message to add more."
         )
-    else:
-        lines.append(_("Send another message to add more, or tap Next."))
-    return "\n".join(lines)
+    return _("Send another message to add more, or tap Next.")
 
 
 def saved_keyboard(round_id: int, question: Question) -> InlineKeyboardMarkup:

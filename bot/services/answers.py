@@ -123,6 +123,15 @@ async def save_text(
         await session.execute(delete(AnswerMessage).where(AnswerMessage.answer_id == answer.id))
     answer.status = AnswerStatus.ANSWERED
     answer.updated_at = utcnow()
+    _remember_part(session, answer, source, text)
+    await session.flush()
+    return answer
+
+
+def _remember_part(
+    session: AsyncSession, answer: Answer, source: SourceMessage | None, text: str
+) -> None:
+    """Note which message brought this part of the answer, so editing it edits the answer."""
     if source is not None:
         session.add(
             AnswerMessage(
@@ -132,8 +141,6 @@ async def save_text(
                 part_text=text,
             )
         )
-    await session.flush()
-    return answer
 
 
 async def attach_file(
@@ -153,15 +160,7 @@ async def attach_file(
     answer.attachments.append(AnswerAttachment(kind=kind, file_id=file_id, name=name))
     if caption:
         answer.text = answer.text + PART_SEPARATOR + caption if answer.text else caption
-        if source is not None:
-            session.add(
-                AnswerMessage(
-                    answer_id=answer.id,
-                    chat_id=source.chat_id,
-                    message_id=source.message_id,
-                    part_text=caption,
-                )
-            )
+        _remember_part(session, answer, source, caption)
     answer.status = AnswerStatus.ANSWERED
     answer.updated_at = utcnow()
     await session.flush()

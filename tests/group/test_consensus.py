@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import update
 
 from bot.core.callbacks import consensus_vote_data
-from bot.group.consensus import NOTE_MAX_CHARS
+from bot.group.consensus_notes import NOTE_MAX_CHARS
 from criteria.model import MATURITY_LEVELS
 from storage.models import AssessmentRound, Consensus, ConsensusVote, Team
 from tests.support.botrunner import running_bot
