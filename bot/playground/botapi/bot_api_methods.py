@@ -6,6 +6,9 @@ method of that name and returns its `result`, or raises ApiError with Telegram's
 is not modified: ...", ...). Spec methods without a handler here are still validated; those
 that return Boolean are answered `true`, the others are refused as not implemented (answering
 `true` where PTB expects a Message would only fail later, far from the cause).
+
+Why it is long: one handler per Bot API method the bot uses (about forty), each small; they
+share the fake's state and are read as a table.
 """
 
 from __future__ import annotations

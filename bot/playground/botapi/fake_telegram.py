@@ -17,6 +17,11 @@ before it changes anything; refusals use Telegram's status codes and wording and
 never sent anything Telegram would refuse. Simulated people (people.py) produce updates, which
 the bot fetches with getUpdates (long polling with Telegram's offset semantics) or receives on
 its webhook. Failures can be injected: `fail_next`, `flood_limit`, `slow`, `person.block_bot()`.
+
+Why it is long: it is the server of a whole protocol (routing, long polling, webhook
+delivery, files, injected failures, the bookkeeping tests assert on), and each part leans on the
+same state; the per-method behaviour already lives in bot_api_methods.py, the checks in
+bot_api_spec.py and telegram_html.py, the people in people.py.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ shows it literally, but a bare `&` almost always means user text was not escaped
 it marks bot commands, mentions, hashtags, e-mail addresses and URLs.
 
 Entity offsets and lengths are counted in UTF-16 code units, as the Bot API requires.
+
+Why it is long: it mirrors tdlib's parser rule for rule (tags, attributes, entities, byte
+offsets in error messages), and the rules only make sense together.
 """
 
 from __future__ import annotations
