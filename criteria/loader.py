@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from criteria.model import Area, Category, Note, Pack, Question, Translations
+from criteria.scoring import read_scoring
 
 DEFAULT_PACK_ID = "baldrige-customer-management"
 PACKS_DIR = Path(__file__).parent / "packs"
@@ -48,6 +49,7 @@ PACK_FIELDS = {
     "rating": False,
     "categories": True,
     "translations": False,
+    "scoring": False,  # criteria/scoring.py
 }
 CATEGORY_FIELDS = {"id": True, "title": True, "description": False, "areas": True}
 AREA_FIELDS = {
@@ -324,9 +326,14 @@ class _PackReader:
             for item, path in self.items(data, "", "categories", "a pack needs a category")
         )
         translations = self.translations(data, language)
+        area_ids = [area.id for category in categories if category for area in category.areas]
+        scoring, scoring_problems = read_scoring(data.get("scoring"), area_ids)
+        for path, message in scoring_problems:
+            self.problem(path, message)
         if self.problems:
             return None
         return Pack(
+            scoring=scoring,
             id=pack_id,
             version=version,
             title=title,

@@ -28,6 +28,7 @@ from bot.core.turns import Turn, open_turn
 from bot.domain.progress import next_question, person_area_progress
 from bot.domain.team_rules import offer_previous_answer
 from bot.private import question_view as view
+from bot.private import scoring
 from bot.services import answers, rounds
 from bot.services.answers import ANSWER_MAX_CHARS, SourceMessage
 from criteria.model import MATURITY_LEVELS, Question
@@ -98,6 +99,7 @@ async def ask_next(
     """Show the next question (or the end); the conversation moves there."""
     statuses = await turn.statuses()
     question = next_question(turn.pack, statuses, after=after)
+    await scoring.offer_score(turn, context.bot, chat_id, after, statuses)  # issue 13
     if question is None:
         answers.move_to(turn.conversation, turn.round_id, None, Steps.DONE)
         await turn.commit()
