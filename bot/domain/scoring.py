@@ -167,3 +167,20 @@ def area_scores_by_person(
         area_id: {person_id: area_score(dims) for person_id, dims in people.items()}
         for area_id, people in collected.items()
     }
+
+
+def area_gaps(
+    rows: Iterable[tuple[int, str, str, int, bool]], area_ids: Iterable[str], threshold: int
+) -> list[Gap]:
+    """(person, area, dimension, score, scored as manager) rows -> each listed area's gap, in
+    the order given. A person's side is the role they had when they scored."""
+    rows = list(rows)
+    managers = {(area_id, person) for person, area_id, _d, _v, manager in rows if manager}
+    by_area = area_scores_by_person((p, a, d, v) for p, a, d, v, _m in rows)
+    gaps = []
+    for area_id in area_ids:
+        people = by_area.get(area_id, {})
+        members_side = [v for p, v in people.items() if (area_id, p) not in managers]
+        managers_side = [v for p, v in people.items() if (area_id, p) in managers]
+        gaps.append(perception_gap(area_id, members_side, managers_side, threshold))
+    return gaps

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from bot.core.i18n import N_, _
 from bot.domain.scoring import (
     Gap,
+    area_gaps,
     area_scores_by_person,
     distribution_visible,
     distributions,
-    perception_gap,
 )
 from bot.export.data import RoundReport
 
@@ -82,17 +82,14 @@ def scorebook_rows(report: RoundReport) -> list[ScorebookRow]:
 
 
 def gaps(report: RoundReport) -> list[Gap]:
-    by_area = _by_area(report)
-    managers = {(s.area_id, s.person_id) for s in report.scoring.scores if s.as_manager}
-    found = []
-    for area in _scored_areas(report):
-        people = by_area.get(area.id, {})
-        sides = (
-            [v for p, v in people.items() if (area.id, p) not in managers],
-            [v for p, v in people.items() if (area.id, p) in managers],
-        )
-        found.append(perception_gap(area.id, *sides, threshold=report.scoring.threshold))
-    return found
+    return area_gaps(
+        (
+            (s.person_id, s.area_id, s.dimension, s.value, s.as_manager)
+            for s in report.scoring.scores
+        ),
+        [area.id for area in _scored_areas(report)],
+        report.scoring.threshold,
+    )
 
 
 def agreed_trend(report: RoundReport) -> tuple[list[str], list[tuple[str, list[int | None]]]]:

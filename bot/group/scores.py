@@ -20,12 +20,12 @@ from bot.core.runtime import runtime
 from bot.domain.scoring import (
     Distribution,
     Gap,
+    area_gaps,
     area_scores_by_person,
     distribution_visible,
     distributions,
     histogram,
     is_valid_score,
-    perception_gap,
 )
 from bot.private.score_view import bars, percent
 from bot.services import consensus as ballots
@@ -199,19 +199,13 @@ async def gap_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await message.reply_text(part)
 
 
-def area_gaps(pack: Pack, team: Team, rows) -> list[Gap]:
+def sorted_gaps(pack: Pack, team: Team, rows) -> list[Gap]:
     """Each scored area's gap, the widest first, then the areas still short of people."""
-    sides: dict[str, tuple[dict, dict]] = {a.id: ({}, {}) for a in _scored(pack)}
-    by_area = area_scores_by_person((r.person_id, r.area_id, r.dimension, r.value) for r in rows)
-    managers = {(r.area_id, r.person_id) for r in rows if r.as_manager}
-    for area_id, people in by_area.items():
-        if area_id in sides:
-            for person_id, value in people.items():
-                sides[area_id][(area_id, person_id) in managers][person_id] = value
-    gaps = [
-        perception_gap(a, m.values(), g.values(), team.anonymity_threshold)
-        for a, (m, g) in sides.items()
-    ]
+    gaps = area_gaps(
+        ((r.person_id, r.area_id, r.dimension, r.value, r.as_manager) for r in rows),
+        [area.id for area in _scored(pack)],
+        team.anonymity_threshold,
+    )
     return sorted(gaps, key=lambda g: (not g.shown, -abs(g.gap or 0)))
 
 
@@ -222,7 +216,7 @@ def gap_blocks(pack: Pack, team: Team, rows) -> list[str]:
             team=esc(team.name)
         )
     ]
-    for gap in area_gaps(pack, team, rows):
+    for gap in sorted_gaps(pack, team, rows):
         head = f"<b>{numbers[gap.area_id]}. {esc(pack.area(gap.area_id).title)}</b>"
         if not gap.shown:
             blocks.append(f"{head}\n🔒 {_needed(gap)}")

@@ -152,6 +152,10 @@ async def test_scores_reveal_consensus_and_gap(fake, bot, db):
     await maria.command("/gap")
     private_gap = await maria.wait_for_message(contains="How managers and members")
     assert "gap +32.5 points" in private_gap.text
+    # The weekly digest names the widest gap.
+    await maria.command("/digest")
+    digest = await maria.wait_for_message(contains="Widest gap")
+    assert first_area.title in digest.text and "(+32.5 points)" in digest.text
     # One statement reads every score: as many with six scores of five people as with none.
     assert reveal_count == empty_reveal_count
     assert gap_count == empty_gap_count
