@@ -177,7 +177,11 @@ async def agree_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             ),
             f"<i>{esc(rationale)}</i>",
         ]
-        if median is not None:
+        # An anonymous team below its threshold would learn someone's score from these.
+        visible = distribution_visible(
+            turn.team.anonymous_compare, len(now), turn.team.anonymity_threshold
+        )
+        if median is not None and visible:
             lines.append(
                 _("Individual scores then: median {median}, spread {spread}.").format(
                     median=percent(median), spread=spread

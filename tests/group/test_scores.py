@@ -159,3 +159,28 @@ async def test_scores_reveal_consensus_and_gap(fake, bot, db):
     # One statement reads every score: as many with six scores of five people as with none.
     assert reveal_count == empty_reveal_count
     assert gap_count == empty_gap_count
+
+
+async def test_an_anonymous_team_sees_no_name_and_nothing_below_its_threshold(fake, bot, db):
+    maria, _token, (ana,) = await team_with_members(fake, "Ana")
+    group = await linked_group(fake, maria)
+    group.join_silently(ana)
+    await maria.command("/anonymous", "on", chat=group)
+    await group.wait_for_message(contains="Comparisons are anonymous")
+    first_area = AREAS[0]
+    shown = next(m for m in ana.messages if first_area.questions[0].text in m.text)
+    offer = await finish_area(ana, first_area, shown)
+    await score_from(ana, offer, "🎯 Score this area", 30)
+    await maria.command("/language", "team es")  # the group speaks the team's language
+    await maria.wait_for_message(contains="es")
+
+    await maria.command("/scores", chat=group)
+    reveal = await group.wait_for_message(contains="Puntuaciones de")
+    assert "🔒 1 puntuación por ahora; se muestran a partir de 3." in reveal.text
+    assert "Ana" not in reveal.text and "30 %" not in reveal.text
+    await maria.command("/agree", "1 35 Acordado", chat=group)
+    agreed = await group.wait_for_message(contains="Puntuación acordada")
+    assert "mediana" not in agreed.text  # one person's score would show through
+    await maria.command("/gap", chat=group)
+    gap = await group.wait_for_message(contains="Cómo puntúan")
+    assert "falta que la puntúen 2 miembros más" in gap.text
