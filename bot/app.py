@@ -26,10 +26,12 @@ from bot.core.update_log import instrument_handlers
 from bot.group import charts as group_charts
 from bot.group import compare, consensus
 from bot.group import linking as groups
+from bot.group import scores as group_scores  # issue 13: scoring
 from bot.manage import digest, rounds, schedule, team_admin
 from bot.manage import exports as exporting
+from bot.manage import gap as manage_gap
 from bot.ops.leadership import start_leadership, stop_leadership
-from bot.private import answering, away, language, onboarding, privacy, review
+from bot.private import answering, away, language, onboarding, privacy, review, scoring
 from bot.scheduled import reminders
 from bot.scheduled.jobs import start_schedules
 from criteria.loader import PackRegistry, load_packs
@@ -102,6 +104,9 @@ def build_application(
     compare.register(application, Groups.FEATURES)
     consensus.register(application, Groups.FEATURES)
     group_charts.register(application, Groups.FEATURES)
+    scoring.register(application, Groups.FEATURES)
+    group_scores.register(application, Groups.FEATURES)
+    manage_gap.register(application, Groups.FEATURES)
     # Managers run their teams and rounds; everyone sees or deletes their own data.
     access.register(application, Groups.ACCESS)
     team_admin.register(application, Groups.FEATURES)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from criteria.scoring import Scoring
+
 
 @dataclass(frozen=True, kw_only=True)
 class MaturityLevel:
@@ -114,6 +116,8 @@ class Pack:
     source: str | None = None
     categories: tuple[Category, ...]
     translations: Translations = field(default_factory=dict, compare=False, repr=False)
+    # Which areas are scored on the process bands (criteria/scoring.py); None: not scored.
+    scoring: Scoring | None = None
     _index: _PackIndex = field(init=False, compare=False, repr=False)
     # A translated pack remembers the pack it was made from, so translating it again starts
     # from the original strings rather than from an earlier translation.

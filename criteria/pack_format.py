@@ -36,6 +36,7 @@ PACK_FIELDS = {
     "rating": False,
     "categories": True,
     "translations": False,
+    "scoring": False,  # criteria/scoring.py
 }
 CATEGORY_FIELDS = {"id": True, "title": True, "description": False, "areas": True}
 AREA_FIELDS = {

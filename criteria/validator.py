@@ -29,6 +29,7 @@ from criteria.pack_format import (
     is_language_tag,
 )
 from criteria.problems import PackError, Problem
+from criteria.scoring import read_scoring
 
 
 def read_pack(source: str, file: str) -> Pack:
@@ -153,9 +154,14 @@ class _PackReader:
             for item, path in self.items(data, "", "categories", "a pack needs a category")
         )
         translations = self.translations(data, language)
+        area_ids = [area.id for category in categories if category for area in category.areas]
+        scoring, scoring_problems = read_scoring(data.get("scoring"), area_ids)
+        for path, message in scoring_problems:
+            self.problem(path, message)
         if self.problems:
             return None
         return Pack(
+            scoring=scoring,
             id=pack_id,
             version=version,
             title=title,

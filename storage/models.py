@@ -7,7 +7,7 @@ pack's wording fix never orphans an answer. Every timestamp is timezone-aware (U
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from storage.statuses import AnswerStatus
@@ -276,3 +276,61 @@ class Lease(SQLModel, table=True):
     name: str = Field(max_length=64, primary_key=True)
     holder: str = Field(max_length=128)
     expires_at: datetime = _timestamp()
+
+
+_ON_SCALE = "value >= 0 AND value <= 100 AND value % 5 = 0"  # bot/domain/scoring.py
+
+
+class Score(SQLModel, table=True):
+    """A person's current score of one area (or one ADLI dimension of it) in one round; the
+    unique key makes a repeated tap change the score instead of adding one."""
+
+    __table_args__ = (
+        UniqueConstraint(
+            "round_id", "person_id", "area_id", "dimension", name="uq_score_round_person_area_dim"
+        ),
+        CheckConstraint(_ON_SCALE, name="ck_score_on_scale"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="assessment_round.id", ondelete="CASCADE", index=True)
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE", index=True)
+    area_id: str = Field(max_length=80)
+    dimension: str = Field(max_length=16)  # "overall", or approach/deployment/learning/integration
+    value: int
+    # The person's role in the team when they scored: the perception gap compares the two sides.
+    as_manager: bool
+    updated_at: datetime = _timestamp()
+
+
+class ScoreRevision(SQLModel, table=True):
+    """A score's earlier value, kept whenever it is changed (as answers keep theirs)."""
+
+    __tablename__ = "score_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    score_id: int = Field(foreign_key="score.id", ondelete="CASCADE", index=True)
+    value: int
+    replaced_at: datetime = _timestamp()
+
+
+class AgreedScore(SQLModel, table=True):
+    """The score a team agreed on for one area in one round, why, and how spread the
+    individual scores were at that moment."""
+
+    __tablename__ = "agreed_score"
+    __table_args__ = (
+        UniqueConstraint("round_id", "area_id", name="uq_agreed_score_round_area"),
+        CheckConstraint(_ON_SCALE, name="ck_agreed_score_on_scale"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="assessment_round.id", ondelete="CASCADE", index=True)
+    area_id: str = Field(max_length=80)
+    value: int
+    rationale: str = Field(sa_column=Column(Text, nullable=False))
+    median_then: float | None = None
+    spread_then: int | None = None
+    scorers_then: int = 0
+    set_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    set_at: datetime = _timestamp()

@@ -138,3 +138,23 @@ def away_data(choice: str) -> str:
 
 def export_data(round_id: int) -> str:
     return f"ex:{round_id}"
+
+
+# /score's buttons (bot/private/scoring.py): the round, the area's number in the pack, the
+# dimension's index and a band index or a score. All of it is checked again when pressed: the
+# round must be the presser's open one, the area scored, the score on the scale and the area's
+# agreed score not yet set.
+SCORE_ACTIONS = ("area", "help", "band", "set")
+SCORE_PATTERN = re.compile(
+    rf"^sc:(?P<action>{'|'.join(SCORE_ACTIONS)}):(?P<round>\d{{1,12}}):(?P<area>\d{{1,3}})"
+    r"(?::(?P<dim>\d):(?P<arg>\d{1,3}))?$"
+)
+
+
+def score_data(
+    action: str, round_id: int, area_number: int, dim: int | None = None, arg: int | None = None
+) -> str:
+    data = f"sc:{action}:{round_id}:{area_number}"
+    if dim is not None:
+        data += f":{dim}:{arg}"
+    return data

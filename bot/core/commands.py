@@ -124,6 +124,20 @@ COMMANDS = (
         ),
     ),
     Command(
+        "score",
+        Chat.PRIVATE,
+        MEMBER,
+        N_("Score an area on the scoring bands"),
+        N_("/score — score the areas you finished, privately, on the scoring bands"),
+    ),
+    Command(
+        "gap",
+        Chat.PRIVATE,
+        MANAGER,
+        N_("How managers and members score each area (managers)"),
+        N_("/gap — how managers and members score each area, side by side (managers)"),
+    ),
+    Command(
         "mydata",
         Chat.PRIVATE,
         None,
@@ -176,6 +190,14 @@ COMMANDS = (
         MEMBER,
         N_("What the team agreed per area; managers: /consensus N to vote"),
     ),
+    Command("scores", Chat.GROUP, MANAGER, N_("Reveal the team's scores per area (managers)")),
+    Command(
+        "agree",
+        Chat.GROUP,
+        MANAGER,
+        N_("Set an area's agreed score: /agree N SCORE reason (managers)"),
+    ),
+    Command("gap", Chat.GROUP, MEMBER, N_("Managers' and members' scores side by side")),
     Command("heatmap", Chat.GROUP, MEMBER, N_("Picture: members × areas answered")),
     Command("ratings", Chat.GROUP, MEMBER, N_("Picture: maturity ratings per area")),
     Command(

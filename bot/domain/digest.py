@@ -94,6 +94,9 @@ class Digest:
     unreachable: tuple[str, ...]
     heatmap: Heatmap
     numbers: DigestNumbers
+    # The area where managers' and members' scores differ most (bot/domain/scoring.py):
+    # (area title, members' median, managers' median, gap); None when no gap can be shown.
+    widest_gap: tuple[str, float, float, float] | None = None
 
     @property
     def percent(self) -> int:

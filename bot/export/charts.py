@@ -84,6 +84,30 @@ def trend_chart(trends: Sequence[AreaTrend], before: str, now: str) -> bytes:
         return _png(figure)
 
 
+def gap_chart(titles: Sequence[str], members: Sequence[float], managers: Sequence[float]) -> bytes:
+    """The perception gap: members' and managers' median score per area, side by side."""
+    with _drawing:
+        figure = Figure(figsize=(7.5, 1.6 + 0.4 * len(titles)), dpi=DPI)
+        axes = figure.add_subplot()
+        positions = list(range(len(titles)))
+        height = 0.38
+        axes.barh(
+            [p - height / 2 for p in positions], members, height, label=_("Members"),
+            color=BEFORE_COLOUR,
+        )  # fmt: skip
+        axes.barh(
+            [p + height / 2 for p in positions], managers, height, label=_("Managers"),
+            color=NOW_COLOUR,
+        )  # fmt: skip
+        axes.set_xlim(0, 100)
+        axes.set_xlabel(_("Median score (%)"))
+        axes.set_yticks(positions, [_wrapped(t, 22) for t in titles])
+        axes.invert_yaxis()
+        axes.set_title(_("How members and managers score each area"))
+        figure.legend(loc="lower center", ncol=2, frameon=False, fontsize="small")
+        return _png(figure)
+
+
 def _wrapped(title: str, width: int = LABEL_WIDTH) -> str:
     return "\n".join(textwrap.wrap(title, width)[:3]) or title
 

@@ -11,18 +11,25 @@ import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.core.i18n import N_, _
 from bot.export.cells import csv_safe
 from bot.export.data import RoundReport
 from bot.export.rows import answer_columns, answer_rows
+from bot.export.scorebook import person_area_scores
+
+AREA_SCORE_COLUMN = N_("Area score")
 
 
 def build_csv(report: RoundReport) -> bytes:
     zone = report.zone
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(answer_columns())
+    writer.writerow([*answer_columns(), _(AREA_SCORE_COLUMN)])
+    scores = person_area_scores(report)
     for row in answer_rows(report):
         values = [*row.texts, local_time(row.answered_at, zone), local_time(row.edited_at, zone)]
+        # The author's score of the answer's area (bot/export/scorebook.py), blank if none.
+        values.append(str(scores.get((row.person_id, row.area_id), "")))
         writer.writerow([csv_safe(value) for value in values])
     return buffer.getvalue().encode("utf-8-sig")
 

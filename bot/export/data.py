@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from bot.core.i18n import attachment_label, member_label
 from bot.domain.compare import anonymous_numbers
+from bot.export.score_data import ScoreData, gather_scores
 from criteria.model import Pack
 from storage.models import (
     Answer,
@@ -96,6 +97,8 @@ class RoundReport:
     earlier_rounds: tuple[RoundInfo, ...] = ()
     # The answers of earlier_rounds[0], for the trend between the latest two rounds.
     previous_answers: tuple[StatusRecord, ...] = ()
+    # Scores on the process bands and the agreed scores (bot/export/score_data.py).
+    scoring: ScoreData = field(default_factory=lambda: ScoreData((), ()))
     generated_at: datetime = field(default_factory=utcnow)
 
     @property
@@ -125,7 +128,7 @@ class RoundReport:
 async def gather_round_report(
     session: AsyncSession, pack: Pack, team_id: int, round_id: int
 ) -> RoundReport:
-    """Everything one round's export shows, in six or seven statements whatever the team size.
+    """Everything one round's export shows, in eight or nine statements whatever the team size.
 
     Only the team's current members' answers are included: someone who left the team took
     their consent to be quoted with them. Raises LookupError if the round is not the team's,
@@ -192,6 +195,9 @@ async def gather_round_report(
             .where(Answer.round_id == earlier[0].id)
         )
         previous_answers = tuple(StatusRecord(*row) for row in rows.all())
+    scoring = await gather_scores(
+        session, team_id, round_id, [m.person_id for m in members], team.anonymity_threshold
+    )
 
     return RoundReport(
         team_name=team.name,
@@ -204,6 +210,7 @@ async def gather_round_report(
         consensus={row.area_id: _consensus_record(row) for row in consensus_rows},
         earlier_rounds=earlier,
         previous_answers=previous_answers,
+        scoring=scoring,
     )
 
 

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.core.i18n import N_, _
-from bot.export import charts
+from bot.export import charts, scorebook
 from bot.export.data import AnswerRecord, ConsensusRecord, RoundReport
+from bot.export.scorebook import number_text, percent_text
 from bot.export.stats import (
     LEVEL_IDS,
     AreaSummary,
@@ -78,6 +79,7 @@ def report_blocks(report: RoundReport, with_charts: bool = True) -> list[Block]:
     summaries = round_summaries(report)
     blocks: list[Block] = [Heading(1, _("Self-assessment: {team}").format(team=report.team_name))]
     blocks += _front_matter(report)
+    blocks += _score_section(report, with_charts)  # scores first: what the team agreed
     blocks += _summary_section(report, summaries, with_charts)
     blocks += _trend_section(report, with_charts)
     by_question = report.answers_by_question()
@@ -86,6 +88,65 @@ def report_blocks(report: RoundReport, with_charts: bool = True) -> list[Block]:
         blocks.append(Heading(2, category.title))
         for area in category.areas:
             blocks += _area_section(report, area, summary_by_area[area.id], by_question)
+    return blocks
+
+
+def _score_section(report: RoundReport, with_charts: bool = True) -> list[Block]:
+    """The report's opening section: agreed score, spread and gap per area, then the trend."""
+    if report.pack.scoring is None:
+        return []
+    gap_by_area = {gap.area_id: gap for gap in scorebook.gaps(report)}
+    rows = tuple(
+        (
+            row.title,
+            percent_text(row.agreed),
+            percent_text(row.median),
+            number_text(row.spread),
+            str(row.count),
+            percent_text(gap_by_area[row.area_id].members),
+            percent_text(gap_by_area[row.area_id].managers),
+            number_text(gap_by_area[row.area_id].gap),
+        )
+        for row in scorebook.scorebook_rows(report)
+    )
+    header = (
+        _("Area"),
+        _("Agreed score"),
+        _("Median"),
+        _("Spread"),
+        _("Scores"),
+        _("Members"),
+        _("Managers"),
+        _("Gap"),
+    )
+    blocks: list[Block] = [Heading(2, _("Scores")), Table(header, rows)]
+    blocks.append(
+        Paragraph(
+            _(
+                "Scores on the process scoring bands (0–100 %, in steps of 5). The gap is the "
+                "managers' median minus the members'; a side shows from {threshold} people."
+            ).format(threshold=report.scoring.threshold),
+            quiet=True,
+        )
+    )
+    shown = [gap for gap in gap_by_area.values() if gap.shown]
+    if with_charts and shown:
+        titles = {a.id: a.title for a in report.pack.areas()}
+        chart = charts.gap_chart(
+            [titles[g.area_id] for g in shown],
+            [g.members for g in shown],
+            [g.managers for g in shown],
+        )
+        blocks.append(Chart(chart, _("Members' and managers' median scores by area")))
+    names, trend = scorebook.agreed_trend(report)
+    if len(names) > 1:
+        blocks.append(Heading(3, _("Agreed scores across rounds")))
+        blocks.append(
+            Table(
+                (_("Area"), *names),
+                tuple((title, *(percent_text(v) for v in values)) for title, values in trend),
+            )
+        )
     return blocks
 
 

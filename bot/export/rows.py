@@ -38,6 +38,8 @@ class AnswerRow:
     texts: tuple[str, ...]  # the columns up to "Attachment", as plain unescaped text
     answered_at: datetime
     edited_at: datetime | None  # None when the answer was never changed
+    person_id: int = 0  # whose answer, and in which area: for the CSV's score column
+    area_id: str = ""
 
 
 def answer_columns() -> tuple[str, ...]:
@@ -68,6 +70,8 @@ def answer_rows(report: RoundReport) -> Iterator[AnswerRow]:
                 ),
                 answered_at=answer.answered_at,
                 edited_at=_edited_at(answer),
+                person_id=answer.person_id,
+                area_id=area.id,
             )
 
 

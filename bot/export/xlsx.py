@@ -23,6 +23,7 @@ from bot.export.cells import looks_like_formula, xlsx_text
 from bot.export.data import AnswerRecord, RoundReport
 from bot.export.report import framework_line
 from bot.export.rows import answer_columns, answer_rows
+from bot.export.scorebook import score_sheets
 from bot.export.stats import (
     LEVEL_IDS,
     AreaSummary,
@@ -63,6 +64,13 @@ def build_xlsx(report: RoundReport) -> bytes:
     _write_summary(summary, report, summaries)
     if report.previous_round is not None:
         _write_trends(workbook.create_sheet(sheet_title(_(TRENDS_TITLE), taken)), report)
+    for data in score_sheets(report):  # the scorebook and the perception gap
+        sheet = workbook.create_sheet(sheet_title(_(data.title), taken))
+        _write_row(sheet, 1, data.header, header=True)
+        for row, values in enumerate(data.rows, start=2):
+            _write_row(sheet, row, values)
+        sheet.freeze_panes = "B2"
+        _set_widths(sheet, data.widths)
     raw_title = sheet_title(_(RAW_TITLE), taken)  # claimed first, so no area can take the name
     by_question = report.answers_by_question()
     for area in report.pack.areas():

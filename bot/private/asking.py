@@ -14,6 +14,7 @@ from bot.core.turns import Turn
 from bot.domain.progress import next_question
 from bot.domain.team_rules import offer_previous_answer
 from bot.private import question_view as view
+from bot.private import scoring
 from bot.services import answers, rounds
 from criteria.model import Question
 from storage.statuses import DONE_STATUSES, AnswerStatus
@@ -41,6 +42,8 @@ async def ask_next(
     """Show the next question (or the end); the conversation moves there."""
     statuses = await turn.statuses()
     question = next_question(turn.pack, statuses, after=after)
+    # An area just finished: offer to score it (never blocks the next question).
+    await scoring.offer_score(turn, context.bot, chat_id, after, statuses)
     if question is None:
         answers.move_to(turn.conversation, turn.round_id, None, Steps.DONE)
         await turn.commit()

@@ -90,6 +90,14 @@ def digest_blocks(digest: Digest, for_group: bool) -> list[str]:
         blocks.append("\n".join(lines))
     elif digest.members:
         blocks.append(_("🎉 Every area is complete. Time to agree on the results together."))
+    if digest.widest_gap is not None:
+        title, members, managers, gap = digest.widest_gap
+        blocks.append(
+            _(
+                "⚖️ Widest gap between managers and members: <b>{area}</b> — members "
+                "{members:g} %, managers {managers:g} % ({gap:+g} points). See /gap."
+            ).format(area=esc(title), members=members, managers=managers, gap=gap)
+        )
     if digest.unreachable and not for_group:
         blocks.append(
             _(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot.domain.digest import Digest, DigestNumbers, build_digest
+from bot.domain.scoring import area_gaps, widest_gap
 from bot.services.deliveries import DeliveryKind, latest_run_detail
 from bot.services.schedules import team_zone
+from bot.services.scores import team_scores
 from criteria.model import Pack
 from storage.models import AssessmentRound, GroupLink, Role, Team
 from storage.queries import display_name, team_members, team_statuses
@@ -52,6 +54,7 @@ async def compose_digest(
         if previous_at
         else None,
     )
+    digest = replace(digest, widest_gap=await _widest_gap(session, pack, team, round_))
     groups: tuple[int, ...] = ()
     if team.digest_to_group:
         groups = tuple(
@@ -65,3 +68,20 @@ async def compose_digest(
         if role == Role.MANAGER and person.unreachable_since is None
     )
     return digest, DigestRecipients(managers, groups)
+
+
+async def _widest_gap(
+    session: AsyncSession, pack: Pack, team: Team, round_: AssessmentRound
+) -> tuple[str, float, float, float] | None:
+    """The digest's line on scores: the area managers and members see most differently (one
+    statement; nothing when no area has enough people on both sides)."""
+    rows = await team_scores(session, round_.id)
+    gaps = area_gaps(
+        ((r.person_id, r.area_id, r.dimension, r.value, r.as_manager) for r in rows),
+        [area.id for area in pack.areas()],
+        team.anonymity_threshold,
+    )
+    widest = widest_gap(gaps)
+    if widest is None:
+        return None
+    return pack.area(widest.area_id).title, widest.members, widest.managers, widest.gap

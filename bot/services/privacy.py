@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, select
 
 from bot.domain.team_rules import must_hand_over
+from bot.services.scores import scores_of_person
 from storage.models import (
     Answer,
     AnswerMessage,
@@ -65,7 +66,7 @@ async def _with_team_name(
 
 
 async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
-    """Everything stored about the person, as one JSON-ready document (twelve statements)."""
+    """Everything stored about the person, as one JSON-ready document (fourteen statements)."""
     memberships = await _with_team_name(session, Membership, Membership.person_id == person.id)
     answer_rows = (
         await session.execute(
@@ -117,6 +118,7 @@ async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
     links = await _with_team_name(session, GroupLink, GroupLink.linked_by == person.id)
     removed_from = await _with_team_name(session, TeamRemoval, TeamRemoval.person_id == person.id)
     removals_made = await _with_team_name(session, TeamRemoval, TeamRemoval.removed_by == person.id)
+    scores = await scores_of_person(session, person.id)
 
     history: dict[int, list[dict]] = {}
     for revision in revisions:
@@ -167,6 +169,7 @@ async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
             {"team": team_name, **_plain(removal, ("person_id", "removed_by"))}
             for removal, team_name in removals_made
         ],
+        "scores": scores,
     }
 
 

@@ -419,7 +419,7 @@ def test_repeated_yaml_key_is_reported_instead_of_silently_overwritten(tmp_path)
             {"colour": "red"},
             "colour",
             "unknown field 'colour' (known fields: id, version, title, "
-            "language, description, source, rating, categories, translations)",
+            "language, description, source, rating, categories, translations, scoring)",
         ),
     ],
 )
@@ -582,3 +582,28 @@ def test_criteria_does_not_import_telegram_or_storage():
         [sys.executable, "-c", check], cwd=REPO_ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+# --- scoring: (criteria/scoring.py) ----------------------------------------------------------
+
+
+def test_both_shipped_packs_are_scored():
+    from criteria.loader import load_packs
+
+    for pack in load_packs().all():
+        assert pack.scoring is not None
+        assert all(pack.scoring.scores(area.id) for area in pack.areas())
+
+
+def test_scoring_problems_are_reported():
+    from criteria.scoring import read_scoring
+
+    scoring, problems = read_scoring({"mode": "adli", "areas": ["a"]}, ["a", "b"])
+    assert problems == [] and scoring.per_dimension and not scoring.scores("b")
+    _none, problems = read_scoring({"mode": "sometimes", "areas": ["x"], "extra": 1}, ["a"])
+    assert [path for path, _message in problems] == [
+        "scoring.extra",
+        "scoring.mode",
+        "scoring.areas[0]",
+    ]
+    assert read_scoring(None, ["a"]) == (None, [])

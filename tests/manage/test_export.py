@@ -240,8 +240,9 @@ async def test_gathering_costs_the_same_for_3_and_50_members(db):
         with db.statements.measure() as big_cost:
             big_report = await gather_round_report(session, PACK, big.team_id, big.round_id)
         big_count = big_cost.count
-    # team, rounds, members, answers, consensus, and the previous round's answers
-    assert small_count == big_count == 7
+    # team, rounds, members, answers, consensus, the previous round's answers, the scores and
+    # the agreed scores
+    assert small_count == big_count == 9
     assert len(small_report.members) == 3 and len(big_report.members) == 50
     assert len(big_report.answers) == big.answers  # the former member's answer is left out
     assert len(big_report.previous_answers) == 50 * len(FIRST_AREA.questions)
@@ -264,7 +265,14 @@ async def test_spreadsheet_has_summary_area_and_raw_sheets_with_text_kept_as_tex
     workbook = load_workbook(io.BytesIO(content))
 
     area_titles = [area.title for area in PACK.areas()]
-    assert workbook.sheetnames == ["Summary", "Trends", *area_titles, "Raw answers"]
+    assert workbook.sheetnames == [
+        "Summary",
+        "Trends",
+        "Scorebook",
+        "Perception gap",
+        *area_titles,
+        "Raw answers",
+    ]
     for title in workbook.sheetnames:
         assert len(title) <= SHEET_TITLE_MAX and not re.search(r"[\[\]:*?/\\]", title)
 
@@ -305,7 +313,7 @@ async def test_csv_is_one_row_per_answer_with_a_bom_and_exact_text(db):
     content = build_csv(await report_of(db, seeded))
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
-    assert tuple(rows[0]) == ANSWER_COLUMNS
+    assert tuple(rows[0]) == (*ANSWER_COLUMNS, "Area score")
     assert len(rows) == 1 + seeded.answers
     by_member = {row[5]: row for row in rows[1:] if row[3] == QUESTIONS[0].id}
     assert by_member["Борис"][7] == NON_LATIN

@@ -8,6 +8,7 @@ import json
 from sqlmodel import SQLModel, func, select
 
 from bot.core.callbacks import privacy_data, team_data
+from bot.private.score_view import band_button
 from criteria.model import MATURITY_LEVELS
 from storage.models import (
     Answer,
@@ -220,6 +221,22 @@ async def test_mydata_and_forget_cover_every_table_that_refers_to_a_person(fake,
     sams_roster = await sam.wait_for_message(contains="members")
     await sam.press_data(sams_roster, team_data("rmy", team_id, ana_id))
     await sam.wait_for_edit(sams_roster)
+    # Sam finishes the first area, scores it, and sets its agreed score in the group.
+    first_area = PACK.areas()[0]
+    shown = next(m for m in sam.messages if first_area.questions[1].text in m.text)
+    for index in range(1, len(first_area.questions)):
+        await sam.press(shown, "🙅 Not my area")
+        if index + 1 < len(first_area.questions):
+            shown = await sam.wait_for_message(contains=first_area.questions[index + 1].text)
+    offer = await sam.wait_for_message(contains="You finished")
+    await sam.press(offer, "🎯 Score this area")
+    bands = await sam.wait_for_message(contains="Which band")
+    await sam.press(bands, band_button(2))
+    await sam.wait_for_edit(bands)
+    await sam.press(bands, "40 %")
+    await sam.wait_for_edit(bands)
+    await sam.command("/agree", "1 40 Solid", chat=group)
+    await group.wait_for_message(contains="Agreed score")
     referring = await rows_referring_to(db, sam_id)
     touched = {place for place, rows in referring.items() if rows}
     assert touched == set(person_columns()) - {("team_removal", "person_id")}
@@ -239,6 +256,8 @@ async def test_mydata_and_forget_cover_every_table_that_refers_to_a_person(fake,
     assert made["team"] == "Front desk <North> & Co" and "person_id" not in made
     assert data["removed_from_teams"] == []
     assert len(data["invites_created"]) == 1
+    (score,) = data["scores"]
+    assert (score["area_id"], score["value"], score["as_manager"]) == (first_area.id, 40, True)
 
     await ana.command("/mydata")
     ana_summary = await ana.wait_for_message(contains="Your data")

@@ -1,0 +1,228 @@
+"""/score: a person scores the areas they finished, privately, on the process scoring bands.
+
+Two taps per score: the band (each button shows its range and one line; ❓ shows what every band
+takes along Approach, Deployment, Learning and Integration), then the score inside it. A pack in
+ADLI mode asks the same for each dimension in turn, then shows the summary. A score can change
+until the team sets the area's agreed score (bot/group/scores.py); nobody sees another person's
+score before a manager reveals them in the group.
+"""
+
+from __future__ import annotations
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from bot.core.callbacks import SCORE_PATTERN, score_data
+from bot.core.commands import Chat, Need, command_handler
+from bot.core.i18n import _
+from bot.core.private_gate import refused
+from bot.core.render import esc, split_message
+from bot.core.runtime import runtime
+from bot.core.turns import Turn, open_turn
+from bot.domain.scoring import BANDS, area_score, dimensions, is_valid_score
+from bot.private.score_view import band_button, band_help, band_range, dimension_name, percent
+from bot.services import scores
+from criteria.model import Area
+from storage.models import Role
+from storage.statuses import DONE_STATUSES
+
+STEPS_PER_ROW = 4
+
+
+def register(app: Application, group: int) -> None:
+    app.add_handler(command_handler(Chat.PRIVATE, "score", score_command), group)
+    app.add_handler(CallbackQueryHandler(score_button, pattern=SCORE_PATTERN), group)
+
+
+def _scored_areas(turn: Turn) -> list[tuple[int, Area]]:
+    """(number in the pack, area) of every area this pack scores."""
+    scoring = turn.pack.scoring
+    if scoring is None:
+        return []
+    return [(n, a) for n, a in enumerate(turn.pack.areas(), start=1) if scoring.scores(a.id)]
+
+
+def _finished(area: Area, statuses: dict[str, str]) -> bool:
+    return all(statuses.get(q.id) in DONE_STATUSES for q in area.questions)
+
+
+async def score_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/score: the areas this person finished, with their score so far; a tap scores one."""
+    message = update.effective_message
+    async with open_turn(runtime(context), update.effective_user) as turn:
+        if await refused(turn, message, Need.MEMBER):
+            return
+        areas = _scored_areas(turn)
+        if not areas:
+            await message.reply_text(_("This assessment does not score its areas."))
+            return
+        statuses = await turn.statuses()
+        mine = await scores.my_scores(turn.session, turn.round_id, turn.person.id)
+        agreed = await scores.agreed_scores(turn.session, turn.round_id)
+        rows, waiting = [], 0
+        for number, area in areas:
+            if area.id in agreed:
+                continue  # agreed: no longer scored privately
+            if not _finished(area, statuses):
+                waiting += 1
+                continue
+            label = f"{number}. {area.title}"
+            if area.id in mine:
+                label += f" · {percent(area_score(mine[area.id]))}"
+            data = score_data("area", turn.round_id, number)
+            rows.append([InlineKeyboardButton(label, callback_data=data)])
+        text = _("🎯 <b>Score an area</b> — only you see your score until a manager reveals them.")
+        if not rows:
+            text = _("🎯 No area to score yet: finish an area's questions first.")
+        elif waiting:
+            text += "\n" + _("Areas you have not finished show up here once you have.")
+        await message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def offer_score(turn: Turn, bot: Bot, chat_id: int, after: str | None, statuses) -> None:
+    """After the last question of an area: offer to score it (a message of its own, so the next
+    question follows at once and nobody is held up)."""
+    if after is None or turn.pack.scoring is None:
+        return
+    area = turn.pack.area_of(after)
+    if not turn.pack.scoring.scores(area.id) or not _finished(area, statuses):
+        return
+    if area.id in await scores.my_scores(turn.session, turn.round_id, turn.person.id):
+        return
+    number = turn.pack.areas().index(area) + 1
+    await bot.send_message(
+        chat_id,
+        _("🎯 You finished <b>{area}</b>. Score it now, or later with /score.").format(
+            area=esc(area.title)
+        ),
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        _("🎯 Score this area"),
+                        callback_data=score_data("area", turn.round_id, number),
+                    )
+                ]
+            ]
+        ),
+    )
+
+
+async def score_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A /score button, checked against the database before anything changes."""
+    query = update.callback_query
+    match = SCORE_PATTERN.match(query.data)
+    action, number = match["action"], int(match["area"])
+    dim_index = int(match["dim"]) if match["dim"] is not None else 0
+    arg = int(match["arg"]) if match["arg"] is not None else None
+    async with open_turn(runtime(context), update.effective_user) as turn:
+        if turn.assessment is None or int(match["round"]) != turn.round_id:
+            await query.answer(_("This belongs to an earlier round."), show_alert=True)
+            return
+        areas = dict(_scored_areas(turn))
+        area = areas.get(number)
+        dims = dimensions(turn.pack.scoring.per_dimension) if turn.pack.scoring else ()
+        if area is None or dim_index >= len(dims) or (action in ("area", "help")) != (arg is None):
+            await query.answer(_("This button is no longer valid."), show_alert=True)
+            return
+        if action == "help":
+            await query.answer()
+            blocks = [_("❓ <b>The scoring bands</b>")] + [band_help(i) for i in range(len(BANDS))]
+            for part in split_message(blocks):
+                await context.bot.send_message(query.message.chat.id, part)
+            return
+        if (action == "band" and arg >= len(BANDS)) or (
+            action == "set" and not is_valid_score(arg)
+        ):
+            await query.answer(_("That is not a score on the scale."), show_alert=True)
+            return
+        if not _finished(area, await turn.statuses()):
+            await query.answer(_("Finish this area's questions first."), show_alert=True)
+            return
+        if await scores.agreed_of_area(turn.session, turn.round_id, area.id) is not None:
+            await query.answer(
+                _("The team has agreed on this area's score; yours can no longer change."),
+                show_alert=True,
+            )
+            return
+        await query.answer()
+        if action == "area":
+            text, keyboard = _bands(turn, number, area, dims, 0)
+        elif action == "band":
+            text, keyboard = _steps(turn, number, area, dims, dim_index, arg)
+        else:
+            as_manager = turn.assessment.role == Role.MANAGER
+            await scores.record_score(
+                turn.session,
+                turn.round_id,
+                turn.person.id,
+                area.id,
+                dims[dim_index],
+                arg,
+                as_manager,
+            )
+            await turn.commit()
+            if dim_index + 1 < len(dims):
+                text, keyboard = _bands(turn, number, area, dims, dim_index + 1)
+            else:
+                mine = await scores.my_scores(turn.session, turn.round_id, turn.person.id)
+                text, keyboard = _summary(area, dims, mine.get(area.id, {})), None
+        if action == "area":  # a new message: the list (or the offer) stays for the next area
+            await context.bot.send_message(query.message.chat.id, text, reply_markup=keyboard)
+        else:
+            await query.edit_message_text(text, reply_markup=keyboard)
+
+
+def _heading(area: Area, dims: tuple[str, ...], dim_index: int) -> str:
+    head = f"🎯 <b>{esc(area.title)}</b>"
+    if len(dims) > 1:
+        head += f" — {dimension_name(dims[dim_index])} ({dim_index + 1}/{len(dims)})"
+    return head
+
+
+def _bands(turn: Turn, number: int, area: Area, dims, dim_index: int):
+    rows = [
+        [InlineKeyboardButton(band_button(i), callback_data=_data(turn, number, dim_index, i))]
+        for i in range(len(BANDS))
+    ]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                _("❓ What the bands mean"), callback_data=score_data("help", turn.round_id, number)
+            )
+        ]
+    )
+    text = _heading(area, dims, dim_index) + "\n" + _("Which band describes it best?")
+    return text, InlineKeyboardMarkup(rows)
+
+
+def _data(turn: Turn, number: int, dim_index: int, band: int) -> str:
+    return score_data("band", turn.round_id, number, dim_index, band)
+
+
+def _steps(turn: Turn, number: int, area: Area, dims, dim_index: int, band: int):
+    steps = [
+        InlineKeyboardButton(
+            percent(value), callback_data=score_data("set", turn.round_id, number, dim_index, value)
+        )
+        for value in BANDS[band].steps
+    ]
+    text = (
+        _heading(area, dims, dim_index)
+        + "\n"
+        + _("Band {band}. Where inside it?").format(band=band_range(BANDS[band]))
+    )
+    rows = [steps[i : i + STEPS_PER_ROW] for i in range(0, len(steps), STEPS_PER_ROW)]
+    return text, InlineKeyboardMarkup(rows)
+
+
+def _summary(area: Area, dims, mine: dict[str, int]) -> str:
+    lines = [
+        _("✅ Your score for <b>{area}</b>: {score}").format(
+            area=esc(area.title), score=percent(area_score(mine))
+        )
+    ]
+    if len(dims) > 1:
+        lines += [f"• {dimension_name(d)}: {percent(mine[d])}" for d in dims if d in mine]
+    lines.append(_("You can change it with /score until the team agrees on the area's score."))
+    return "\n".join(lines)
