@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from criteria.model import Area, Category, Note, Pack, Question, Translations
 DEFAULT_PACK_ID = "baldrige-customer-management"
 PACKS_DIR = Path(__file__).parent / "packs"
 PACK_SUFFIXES = (".yaml", ".yml")
+# How many packs kept elsewhere (uploaded in the chat) a registry remembers at once.
+REMEMBERED_PACKS_MAX = 64
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 ID_MAX_LENGTH = 40
@@ -112,7 +115,11 @@ def load_pack(path: Path | str) -> Pack:
         source = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise PackError([Problem(file, "", f"cannot read the file: {error}")]) from error
+    return parse_pack(source, file)
 
+
+def parse_pack(source: str, file: str) -> Pack:
+    """Check one pack's YAML text (named `file` in problems); raise PackError on problems."""
     loader = _DuplicateKeyCheckingLoader(source)
     try:
         data = loader.get_single_data()
@@ -139,6 +146,9 @@ class PackRegistry:
     def __init__(self) -> None:
         self._packs: dict[str, Pack] = {}
         self._paths: dict[str, Path | None] = {}
+        # Packs kept elsewhere (uploaded ones, in the database), by their key: the most
+        # recently used few, so a busy bot reads each from storage once, not on every update.
+        self._remembered: OrderedDict[str, Pack] = OrderedDict()
         # Broken extra packs; the caller logs them, the other packs stay usable.
         self.errors: list[PackError] = []
 
@@ -148,7 +158,20 @@ class PackRegistry:
         self._packs[pack.id] = pack
         self._paths[pack.id] = path
 
+    def remember(self, key: str, pack: Pack) -> None:
+        """Keep a pack stored elsewhere under `key` (never a shipped id), bounded."""
+        self._remembered[key] = pack
+        self._remembered.move_to_end(key)
+        while len(self._remembered) > REMEMBERED_PACKS_MAX:
+            self._remembered.popitem(last=False)
+
+    def remembers(self, key: str) -> bool:
+        return key in self._remembered
+
     def get(self, pack_id: str) -> Pack:
+        if pack_id in self._remembered:
+            self._remembered.move_to_end(pack_id)
+            return self._remembered[pack_id]
         try:
             return self._packs[pack_id]
         except KeyError:

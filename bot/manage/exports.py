@@ -26,6 +26,7 @@ from bot.core.turns import open_turn
 from bot.export.data import RoundReport, gather_round_report
 from bot.export.limits import TELEGRAM_UPLOAD_LIMIT_BYTES, ExportFile
 from bot.services.membership import role_in_team
+from bot.services.packs import pack_of
 from bot.services.rounds import newest_rounds
 from storage.models import AssessmentRound, Role
 
@@ -100,7 +101,7 @@ async def export_chosen_round(
             await query.answer(_("Only the team's managers can export this round."), True)
             return
         await query.answer()
-        pack = rt.packs.get(round_.pack_id).translated(turn.language)
+        pack = (await pack_of(turn.session, rt.packs, round_.pack_id)).translated(turn.language)
         report = await gather_round_report(turn.session, pack, round_.team_id, round_.id)
     with contextlib.suppress(BadRequest):  # the choice stays usable if it cannot be edited
         await query.edit_message_reply_markup(None)
