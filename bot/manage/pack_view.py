@@ -84,8 +84,12 @@ def _button_title(choice: PackChoice, language: str) -> str:
     )
 
 
-def choice_keyboard(team_id: int, choices: list[PackChoice], language: str) -> InlineKeyboardMarkup:
-    """A row per pack: start the new team on it, or ❓ read what it is."""
+def choice_keyboard(
+    team_id: int, choices: list[PackChoice], language: str, default: str
+) -> InlineKeyboardMarkup:
+    """A row per pack, the server's default (DEFAULT_PACK) first: start the new team on it, or
+    ❓ read what it is."""
+    choices = sorted(choices, key=lambda choice: choice.key != default)
     return InlineKeyboardMarkup(
         [
             [

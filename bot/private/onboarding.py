@@ -193,7 +193,9 @@ async def new_team_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                 _("Which framework should <b>{team}</b> answer? ❓ tells what each one is.").format(
                     team=esc(team.name)
                 ),
-                reply_markup=pack_view.choice_keyboard(team.id, choices, turn.language),
+                reply_markup=pack_view.choice_keyboard(
+                    team.id, choices, turn.language, rt.settings.default_pack
+                ),
             )
             return
         team, _round, invite = await teams.create_team(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, select
 
 from bot.domain.team_rules import must_hand_over
+from bot.services.packs import forget_unused_uploads, uploads_of
 from storage.models import (
     Answer,
     AnswerMessage,
@@ -65,7 +66,7 @@ async def _with_team_name(
 
 
 async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
-    """Everything stored about the person, as one JSON-ready document (twelve statements)."""
+    """Everything stored about the person, as one JSON-ready document (thirteen statements)."""
     memberships = await _with_team_name(session, Membership, Membership.person_id == person.id)
     answer_rows = (
         await session.execute(
@@ -117,6 +118,7 @@ async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
     links = await _with_team_name(session, GroupLink, GroupLink.linked_by == person.id)
     removed_from = await _with_team_name(session, TeamRemoval, TeamRemoval.person_id == person.id)
     removals_made = await _with_team_name(session, TeamRemoval, TeamRemoval.removed_by == person.id)
+    uploads = await uploads_of(session, person.id)
 
     history: dict[int, list[dict]] = {}
     for revision in revisions:
@@ -167,6 +169,8 @@ async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
             {"team": team_name, **_plain(removal, ("person_id", "removed_by"))}
             for removal, team_name in removals_made
         ],
+        # Frameworks they sent as .yaml files, with the files' text.
+        "uploaded_packs": [_plain(upload, ("uploaded_by",)) for upload in uploads],
     }
 
 
@@ -206,6 +210,9 @@ async def forget_person(session: AsyncSession, person: Person) -> None:
         .having(func.count() == 1, func.max(Membership.person_id) == person.id)
     )
     await session.execute(delete(Team).where(Team.id.in_(own_teams)))
+    # Their frameworks no team uses go; those a team uses stay with it (the person's link goes
+    # with the person: uploaded_by is set to NULL).
+    await forget_unused_uploads(session, person.id)
     await session.execute(
         delete(Delivery).where(Delivery.recipient_chat_id == person.telegram_user_id)
     )

@@ -155,3 +155,13 @@ async def test_a_new_round_can_move_the_team_to_another_framework(fake, bot, db)
     assert rounds[0].closed_at is not None
     await maria.command("/next")
     await maria.wait_for_message(contains=ORG.questions()[0].text)
+
+    # The export's trends say the rounds use different frameworks and what they compare.
+    await maria.command("/export")
+    which = await maria.wait_for_message(contains="Which round")
+    await maria.press(which, "Spring · open")
+    markdown = await maria.wait_for_message(
+        lambda m: m.document is not None and (m.document.filename or "").endswith(".md")
+    )
+    text = fake.file_bytes(markdown.document.file_id).decode()
+    assert "The rounds use different frameworks" in text and ORG.title in text
