@@ -6,8 +6,11 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.core.callbacks import new_team_pack_data, pack_for_team_data
+from bot.services import packs
+from bot.services.packs import CHOICES_MAX
 from criteria.loader import DEFAULT_PACK_ID, load_packs
-from storage.models import AssessmentRound, Team, UploadedPack
+from criteria.upload import check_upload
+from storage.models import AssessmentRound, Person, Team, UploadedPack
 from tests.support.flows import INVITE_LINK, start_team
 
 PACKS = load_packs()
@@ -97,7 +100,11 @@ async def test_a_managers_own_pack_is_theirs_alone(fake, bot, db):
     assert any("Consultant's quick check" in text for text in asked.button_texts)
     await maria.press(asked, callback_data=data_of(asked, key))
     ready = await maria.wait_for_message(contains="is ready")
-    await join_and_see(fake, "Sam", ready, "How do you learn what your customers need")
+    sam = await join_and_see(fake, "Sam", ready, "How do you learn what your customers need")
+    # A member's .yaml file is an attachment to their answer, not a framework.
+    await sam.send_document("notes.yaml", b"notes: [1, 2]\n")
+    attached = await sam.wait_for_message()
+    assert "framework" not in attached.text and "notes.yaml" in attached.text
 
     # Another manager: the pack is not offered, and forged buttons are refused.
     bob = fake.person("Bob")
@@ -165,3 +172,30 @@ async def test_a_new_round_can_move_the_team_to_another_framework(fake, bot, db)
     )
     text = fake.file_bytes(markdown.document.file_id).decode()
     assert "The rounds use different frameworks" in text and ORG.title in text
+
+
+async def test_uploaded_packs_cost_a_bounded_number_of_statements(db):
+    registry = load_packs()
+    async with db.sessions() as session:
+        person = Person(telegram_user_id=4242, first_name="Maria")
+        session.add(person)
+        await session.flush()
+        for number in range(CHOICES_MAX + 5):
+            text = MINE.replace("consultant-check", f"pack-{number}")
+            pack, source = check_upload(text.encode(), "mine.yaml")
+            await packs.store_upload(session, person, pack, source)
+        await session.commit()
+        counts = []
+        with db.statements.measure() as cost:
+            choices = await packs.choices_for(session, registry, person.id)
+        counts.append(cost.count)
+        with db.statements.measure() as cost:
+            again = await packs.choices_for(session, registry, person.id)
+        counts.append(cost.count)
+        with db.statements.measure() as cost:
+            await packs.pack_of(session, registry, choices[-1].key)
+        counts.append(cost.count)
+    # the person's uploads, then every new one in a single read; then only the list; then none
+    assert counts == [2, 1, 0]
+    uploaded = [choice for choice in choices if choice.uploaded]
+    assert len(uploaded) == CHOICES_MAX and [c.key for c in again] == [c.key for c in choices]
