@@ -30,6 +30,7 @@ from bot.group import scores as group_scores  # issue 13: scoring
 from bot.manage import digest, rounds, schedule, team_admin
 from bot.manage import exports as exporting
 from bot.manage import gap as manage_gap
+from bot.manage import packs as manage_packs
 from bot.ops.leadership import start_leadership, stop_leadership
 from bot.private import answering, away, language, onboarding, privacy, review, scoring
 from bot.scheduled import reminders
@@ -93,6 +94,8 @@ def build_application(
     language.register_first(application, Groups.LANGUAGE)
     language.register(application, Groups.FEATURES)
     onboarding.register(application, Groups.FEATURES)
+    # Before answering: a manager's .yaml file is a framework, not an answer's attachment.
+    manage_packs.register(application, Groups.FEATURES)
     answering.register(application, Groups.FEATURES)
     review.register(application, Groups.FEATURES)
     reminders.register(application, Groups.FEATURES)

@@ -6,6 +6,7 @@ broken extra pack is set aside in the registry's errors so the other packs stay 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 
 from criteria.model import Pack
@@ -15,6 +16,8 @@ from criteria.validator import read_pack
 DEFAULT_PACK_ID = "baldrige-customer-management"
 PACKS_DIR = Path(__file__).parent / "packs"
 PACK_SUFFIXES = (".yaml", ".yml")
+# How many packs kept elsewhere (uploaded in the chat) a registry remembers at once.
+REMEMBERED_PACKS_MAX = 64
 
 
 def load_pack(path: Path | str) -> Pack:
@@ -33,6 +36,9 @@ class PackRegistry:
     def __init__(self) -> None:
         self._packs: dict[str, Pack] = {}
         self._paths: dict[str, Path | None] = {}
+        # Packs kept elsewhere (uploaded ones, in the database), by their key: the most
+        # recently used few, so a busy bot reads each from storage once, not on every update.
+        self._remembered: OrderedDict[str, Pack] = OrderedDict()
         # Broken extra packs; the caller logs them, the other packs stay usable.
         self.errors: list[PackError] = []
 
@@ -42,7 +48,20 @@ class PackRegistry:
         self._packs[pack.id] = pack
         self._paths[pack.id] = path
 
+    def remember(self, key: str, pack: Pack) -> None:
+        """Keep a pack stored elsewhere under `key` (never a shipped id), bounded."""
+        self._remembered[key] = pack
+        self._remembered.move_to_end(key)
+        while len(self._remembered) > REMEMBERED_PACKS_MAX:
+            self._remembered.popitem(last=False)
+
+    def remembers(self, key: str) -> bool:
+        return key in self._remembered
+
     def get(self, pack_id: str) -> Pack:
+        if pack_id in self._remembered:
+            self._remembered.move_to_end(pack_id)
+            return self._remembered[pack_id]
         try:
             return self._packs[pack_id]
         except KeyError:

@@ -334,3 +334,38 @@ class AgreedScore(SQLModel, table=True):
     scorers_then: int = 0
     set_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     set_at: datetime = _timestamp()
+
+
+class UploadedPack(SQLModel, table=True):
+    """A criteria pack a manager sent in the chat: its YAML, kept so every instance has it.
+
+    Each version is its own row and never changes: rounds refer to "upload:<id>", so a round
+    keeps the version it was started with. Only the uploader and the teams listed in
+    `uploaded_pack_team` may use it; /forget clears `uploaded_by` and the teams keep it.
+    """
+
+    __tablename__ = "uploaded_pack"
+    __table_args__ = (
+        UniqueConstraint("uploaded_by", "pack_id", "version", name="uq_uploaded_pack_version"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pack_id: str = Field(max_length=80)
+    version: str = Field(max_length=20)
+    title: str = Field(max_length=255)
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    uploaded_by: int | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL", index=True
+    )
+    uploaded_at: datetime = _timestamp()
+
+
+class UploadedPackTeam(SQLModel, table=True):
+    """A team that may use an uploaded pack (its manager chose it for the team)."""
+
+    __tablename__ = "uploaded_pack_team"
+    __table_args__ = (UniqueConstraint("pack_row_id", "team_id", name="uq_uploaded_pack_team"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pack_row_id: int = Field(foreign_key="uploaded_pack.id", ondelete="CASCADE", index=True)
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE", index=True)

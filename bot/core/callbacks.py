@@ -158,3 +158,30 @@ def score_data(
     if dim is not None:
         data += f":{dim}:{arg}"
     return data
+
+
+# Frameworks (bot/private/onboarding.py's /newteam, bot/manage/packs.py). A pack is its id, or
+# "upload:<row>" for one sent in the chat; the presser's right to the team and to the pack is
+# read from the database again when pressed (bot/services/packs.py: may_use).
+PACK_KEY = r"(?P<pack>upload:\d{1,12}|[a-z0-9][a-z0-9_.-]{0,39})"
+NEW_TEAM_PACK_PATTERN = re.compile(rf"^nt:(?P<team>\d{{1,12}}):{PACK_KEY}$")  # start on this pack
+PACK_INFO_PATTERN = re.compile(rf"^pi:{PACK_KEY}$")  # what this pack is (its description)
+PACK_FOR_TEAM_PATTERN = re.compile(rf"^pu:(?P<team>\d{{1,12}}):{PACK_KEY}$")  # team's next pack
+
+
+def new_team_pack_data(team_id: int, pack_key: str) -> str:
+    return _checked(f"nt:{team_id}:{pack_key}")
+
+
+def pack_info_data(pack_key: str) -> str:
+    return _checked(f"pi:{pack_key}")
+
+
+def pack_for_team_data(team_id: int, pack_key: str) -> str:
+    return _checked(f"pu:{team_id}:{pack_key}")
+
+
+def _checked(data: str) -> str:
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data

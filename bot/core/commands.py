@@ -138,6 +138,17 @@ COMMANDS = (
         N_("/gap — how managers and members score each area, side by side (managers)"),
     ),
     Command(
+        "pack",
+        Chat.PRIVATE,
+        MEMBER,
+        N_("The team's framework and the others"),
+        N_("/pack — your team's framework and the others you can use"),
+        N_(
+            "/round new NAME PACK-ID — a new round on another framework; send a .yaml file to "
+            "bring your own (managers)"
+        ),
+    ),
+    Command(
         "mydata",
         Chat.PRIVATE,
         None,

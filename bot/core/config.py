@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from criteria.loader import DEFAULT_PACK_ID, load_packs
+
 BOTFATHER_HELP = (
     "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
     "(send /newbot, pick a name and a username), copy the token it gives you, then run:\n"
@@ -38,6 +40,8 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_api_base_file_url: str | None = None
     criteria_dir: Path | None = None
+    # The framework /newteam preselects (checked against the loaded packs by bot/app.py).
+    default_pack: str = DEFAULT_PACK_ID
     default_timezone: str = "UTC"
     log_level: str = "INFO"
     reminder_grace_minutes: int = Field(default=180, ge=0)
@@ -134,6 +138,19 @@ class Settings(BaseSettings):
         if value is not None and not value.is_dir():
             raise ValueError(f"{value} is not a directory")
         return value
+
+    @model_validator(mode="after")
+    def _default_pack_exists(self) -> Settings:
+        # The shipped default needs no reading; another one must be among the packs loaded.
+        if self.default_pack == DEFAULT_PACK_ID:
+            return self
+        known = [pack.id for pack in load_packs(self.criteria_dir).all()]
+        if self.default_pack not in known:
+            raise ValueError(
+                f"DEFAULT_PACK {self.default_pack!r} is not a loaded pack (known: "
+                f"{', '.join(known)})"
+            )
+        return self
 
     @property
     def token(self) -> str:

@@ -23,6 +23,7 @@ from bot.core.runtime import Runtime
 from bot.core.turns import as_telegram_user
 from bot.services.groups import link_of_chat
 from bot.services.membership import role_in_team
+from bot.services.packs import pack_of
 from bot.services.people import ensure_person
 from bot.services.teams import removal_of
 from criteria.model import Pack
@@ -83,7 +84,8 @@ async def open_group_turn(rt: Runtime, user: User, chat_id: int):
         language = i18n.supported_language(team.language if team else None)
         i18n.set_language(language)
         if round_ is not None:
-            pack = rt.packs.get(round_.pack_id).translated(language or i18n.SOURCE_LANGUAGE)
+            pack = await pack_of(session, rt.packs, round_.pack_id)
+            pack = pack.translated(language or i18n.SOURCE_LANGUAGE)
         yield GroupTurn(
             session, person, chat_id, link, team, role, round_, pack, rt.clock(), removed
         )

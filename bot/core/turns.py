@@ -32,6 +32,7 @@ from telegram import User
 from bot.core import i18n
 from bot.core.runtime import Runtime
 from bot.services.answers import conversation_of
+from bot.services.packs import ensure_packs
 from bot.services.people import TelegramUser, ensure_person, keep_in_step
 from bot.services.teams import Assessment, active_assessment, assessment_of
 from criteria.loader import PackRegistry
@@ -175,6 +176,12 @@ class Turn:
     async def statuses(self) -> dict[str, str]:
         return await person_statuses(self.session, self.round_id, self.person.id)
 
+    async def settle(self, packs: PackRegistry) -> None:
+        """settle_language, once an uploaded pack of the round is in the registry's memory."""
+        if self.assessment is not None:
+            await ensure_packs(self.session, packs, [self.assessment.round.pack_id])
+        self.settle_language(packs)
+
     def settle_language(self, packs: PackRegistry) -> None:
         """Speak the person's language from here on, and show the pack in it.
 
@@ -232,5 +239,5 @@ async def _load_turn(
             conversation = Conversation(person_id=person.id)
             session.add(conversation)
     turn = Turn(session, person, assessment, None, conversation, rt.clock())
-    turn.settle_language(rt.packs)
+    await turn.settle(rt.packs)
     return turn

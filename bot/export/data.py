@@ -40,6 +40,7 @@ class RoundInfo:
     started_at: datetime
     closed_at: datetime | None
     due_date: date | None
+    pack_id: str = ""  # the round's framework (a pack id, or "upload:<row>")
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,9 @@ class RoundReport:
     previous_answers: tuple[StatusRecord, ...] = ()
     # Scores on the process bands and the agreed scores (bot/export/score_data.py).
     scoring: ScoreData = field(default_factory=lambda: ScoreData((), ()))
+    # The framework of earlier_rounds[0] when it is another one than `pack` (trends compare the
+    # areas both share, by id); None when both rounds use the same pack.
+    previous_pack: Pack | None = None
     generated_at: datetime = field(default_factory=utcnow)
 
     @property
@@ -236,7 +240,9 @@ async def _member_answers(session: AsyncSession, team_id: int, round_id: int):
 
 
 def _round_info(round_: AssessmentRound) -> RoundInfo:
-    return RoundInfo(round_.id, round_.name, round_.started_at, round_.closed_at, round_.due_date)
+    return RoundInfo(
+        round_.id, round_.name, round_.started_at, round_.closed_at, round_.due_date, round_.pack_id
+    )
 
 
 def _anonymised(members: list[MemberInfo], round_id: int) -> list[MemberInfo]:

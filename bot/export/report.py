@@ -20,6 +20,7 @@ from bot.export.stats import (
     format_average,
     format_change,
     format_share,
+    frameworks_note,
     question_rating_counts,
     rating_label,
     round_summaries,
@@ -232,6 +233,8 @@ def _trend_section(report: RoundReport, with_charts: bool) -> list[Block]:
             quiet=True,
         )
     )
+    if note := frameworks_note(report):
+        blocks.append(Paragraph(note, quiet=True))
     blocks.append(
         Table(
             (

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.core.i18n import N_, _, maturity_label
+from bot.core.i18n import N_, _, maturity_label, ngettext
 from bot.export.data import RoundReport
 from criteria.model import MATURITY_LEVELS, Pack
 from storage.statuses import DONE_STATUSES, AnswerStatus
@@ -143,8 +143,13 @@ def round_trends(report: RoundReport) -> tuple[AreaTrend, ...]:
     if report.previous_round is None:
         return ()
     member_ids = [m.person_id for m in report.members]
-    before = area_summaries(report.pack, member_ids, report.previous_answers)
+    previous_pack = report.previous_pack or report.pack
+    before = {
+        summary.area_id: summary
+        for summary in area_summaries(previous_pack, member_ids, report.previous_answers)
+    }
     now = area_summaries(report.pack, member_ids, report.answers)
+    # Rounds on different frameworks compare the areas both have, by id, in this round's order.
     return tuple(
         AreaTrend(
             area_id=n.area_id,
@@ -154,8 +159,24 @@ def round_trends(report: RoundReport) -> tuple[AreaTrend, ...]:
             rating_before=b.average_rating,
             rating_now=n.average_rating,
         )
-        for b, n in zip(before, now, strict=True)
+        for n in now
+        if (b := before.get(n.area_id)) is not None
     )
+
+
+def frameworks_note(report: RoundReport) -> str | None:
+    """When the two rounds use different frameworks: which areas the trends compare."""
+    previous = report.previous_pack
+    if previous is None:
+        return None
+    shared = len(round_trends(report))
+    return ngettext(
+        "The rounds use different frameworks (“{before}” and “{now}”): the trends compare the "
+        "{count} area both have, by id.",
+        "The rounds use different frameworks (“{before}” and “{now}”): the trends compare the "
+        "{count} areas both have, by id.",
+        shared,
+    ).format(before=previous.title, now=report.pack.title, count=shared)
 
 
 def format_share(share: float) -> str:

@@ -28,6 +28,7 @@ from bot.export.stats import (
     LEVEL_IDS,
     AreaSummary,
     format_change,
+    frameworks_note,
     question_rating_counts,
     rating_label,
     round_summaries,
@@ -199,7 +200,8 @@ def _write_trends(sheet: Worksheet, report: RoundReport) -> None:
         _("Change"),
     ]
     _write_row(sheet, 1, header, header=True)
-    for row, trend in enumerate(round_trends(report), start=2):
+    trends = round_trends(report)
+    for row, trend in enumerate(trends, start=2):
         _write_row(
             sheet,
             row,
@@ -215,6 +217,8 @@ def _write_trends(sheet: Worksheet, report: RoundReport) -> None:
         )
         for column in (2, 3):
             sheet.cell(row=row, column=column).number_format = "0%"
+    if note := frameworks_note(report):
+        _write_row(sheet, len(trends) + 3, [note])
     sheet.freeze_panes = "B2"
     _set_widths(sheet, [32, 18, 18, 10, 18, 18, 10])
 

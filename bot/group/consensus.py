@@ -53,6 +53,7 @@ from bot.domain.compare import LEVEL_IDS, agreed_level, breakdown_visible
 from bot.group.consensus_notes import reply_received
 from bot.services import consensus as ballots
 from bot.services import membership
+from bot.services.packs import pack_of
 from criteria.model import Area, Pack
 from storage.models import AssessmentRound, Consensus, Team
 
@@ -259,7 +260,7 @@ async def poll_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         team = await session.get(Team, round_.team_id)
         language = i18n.resolve_language(None, team.language if team else None, None)
         i18n.set_language(language)
-        pack = rt.packs.get(round_.pack_id).translated(language)
+        pack = (await pack_of(session, rt.packs, round_.pack_id)).translated(language)
         await _record_result(session, context.bot, row, pack, team)
 
 

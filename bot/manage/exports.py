@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatAction
@@ -26,7 +27,9 @@ from bot.core.turns import open_turn
 from bot.export.data import RoundReport, gather_round_report
 from bot.export.limits import TELEGRAM_UPLOAD_LIMIT_BYTES, ExportFile
 from bot.services.membership import role_in_team
+from bot.services.packs import pack_of
 from bot.services.rounds import newest_rounds
+from criteria.loader import PackRegistry
 from storage.models import AssessmentRound, Role
 
 log = logging.getLogger(__name__)
@@ -81,6 +84,9 @@ async def offer_export(update: Update, context: ContextTypes.DEFAULT_TYPE, uploa
         report = await gather_round_report(
             turn.session, turn.pack, assessment.team.id, assessment.round.id
         )
+        report = await _with_previous_pack(
+            turn, runtime(context).packs, report, assessment.round.pack_id
+        )
     await send_export(context, message.chat_id, report, upload_limit)
 
 
@@ -100,8 +106,9 @@ async def export_chosen_round(
             await query.answer(_("Only the team's managers can export this round."), True)
             return
         await query.answer()
-        pack = rt.packs.get(round_.pack_id).translated(turn.language)
+        pack = (await pack_of(turn.session, rt.packs, round_.pack_id)).translated(turn.language)
         report = await gather_round_report(turn.session, pack, round_.team_id, round_.id)
+        report = await _with_previous_pack(turn, rt.packs, report, round_.pack_id)
     with contextlib.suppress(BadRequest):  # the choice stays usable if it cannot be edited
         await query.edit_message_reply_markup(None)
     await send_export(context, query.message.chat.id, report, upload_limit)
@@ -156,3 +163,14 @@ def export_caption(report: RoundReport, file: ExportFile) -> str:
     if file.note:
         caption += f"\n<i>{esc(file.note)}</i>"
     return caption
+
+
+async def _with_previous_pack(
+    turn, packs: PackRegistry, report: RoundReport, pack_key: str
+) -> RoundReport:
+    """The report, with the previous round's framework when it is another one (for trends)."""
+    previous = report.previous_round
+    if previous is None or previous.pack_id == pack_key:
+        return report
+    earlier = await pack_of(turn.session, packs, previous.pack_id)
+    return replace(report, previous_pack=earlier.translated(turn.language))

@@ -18,7 +18,9 @@ from bot.core.render import esc, progress_bar
 from bot.core.runtime import runtime
 from bot.core.turns import Turn, open_turn
 from bot.domain.team_rules import RoundArgumentError, parse_due_date, parse_new_round
+from bot.manage.pack_view import round_pack_choice
 from bot.services import rounds
+from bot.services.packs import give_to_team, pack_of
 from bot.services.progress import progress_of_team
 from bot.services.schedules import team_zone
 
@@ -102,11 +104,16 @@ async def _new_round(turn: Turn, context, args: list[str], today) -> str:
     default_name = _("Round {number}").format(
         number=await rounds.round_count(turn.session, team.id) + 1
     )
+    choice = await round_pack_choice(turn, runtime(context).packs, args)
+    if choice is not None:
+        args = args[:-1]
     name, due = parse_new_round(args, today, default_name)
-    pack = runtime(context).packs.get(team.pack_id)
-    new_round = await rounds.open_new_round(turn.session, team, current, name, due, pack)
+    key = choice.key if choice else team.pack_id
+    pack = choice.pack if choice else await pack_of(turn.session, runtime(context).packs, key)
+    new_round = await rounds.open_new_round(turn.session, team, current, name, due, pack, key)
     if new_round is None:
         return _("Another manager has just started a new round. /round shows it.")
+    await give_to_team(turn.session, key, team.id)
     await turn.commit()
     if due:
         opened = _("✅ <b>{round}</b> is open for <b>{team}</b>, due {date}.")
@@ -122,6 +129,8 @@ async def _new_round(turn: Turn, context, args: list[str], today) -> str:
             "Everyone starts again with /next. Where someone answered last time, they see that "
             "answer and can keep it with one tap."
         ).format(round=esc(current.name))
+        + "\n"
+        + _("Framework: “{pack}”.").format(pack=esc(pack.translated(turn.language).title))
     )
 
 

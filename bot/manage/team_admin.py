@@ -135,7 +135,7 @@ async def _choose_team(turn: Turn, context, query, team_id: int) -> None:
     turn.assessment = await teams.active_assessment(turn.session, turn.person)
     await turn.commit()
     # The chosen team may speak another default language; its pack is shown in the new one.
-    turn.settle_language(rt.packs)
+    await turn.settle(rt.packs)
     await query.answer(_("Answering for {team}").format(team=team.name)[:200])
     chat_id = query.message.chat.id
     if turn.assessment is None or turn.assessment.team.id != team.id:

@@ -6,11 +6,14 @@ translated where they are shown, in the language of the person being answered.
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import quote
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, ContextTypes
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
+from bot.core.callbacks import NEW_TEAM_PACK_PATTERN, PACK_INFO_PATTERN
 from bot.core.commands import Chat, Need, command_handler, help_lines
 from bot.core.i18n import N_, _, ngettext
 from bot.core.private_gate import NO_ROUND_TEXT, refused
@@ -18,11 +21,11 @@ from bot.core.render import esc
 from bot.core.runtime import runtime
 from bot.core.turns import Turn, open_turn
 from bot.domain.team_rules import MANAGER, InviteArgumentError, InviteOptions, parse_invite_options
+from bot.manage import pack_view
 from bot.private import asking
-from bot.services import teams
+from bot.services import packs, rounds, teams
 from bot.services.membership import role_in_team
 from bot.services.teams import JoinOutcome
-from criteria.loader import DEFAULT_PACK_ID
 from storage.models import Role
 
 WELCOME_TEXT = N_(
@@ -64,6 +67,8 @@ def register(app: Application, group: int) -> None:
     app.add_handler(command_handler(Chat.PRIVATE, "help", help_command), group)
     app.add_handler(command_handler(Chat.PRIVATE, "newteam", new_team_command), group)
     app.add_handler(command_handler(Chat.PRIVATE, "invite", invite_command), group)
+    app.add_handler(CallbackQueryHandler(new_team_pack, pattern=NEW_TEAM_PACK_PATTERN), group)
+    app.add_handler(CallbackQueryHandler(pack_info, pattern=PACK_INFO_PATTERN), group)
 
 
 def invite_link(bot_username: str, token: str) -> str:
@@ -119,7 +124,7 @@ async def start_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await turn.session.flush()
         turn.assessment = await teams.active_assessment(turn.session, turn.person)
         # The new team may have a default language, and its pack is shown in the language.
-        turn.settle_language(rt.packs)
+        await turn.settle(rt.packs)
         if turn.assessment is None:
             await message.reply_text(
                 _("You are in <b>{team}</b>.").format(team=esc(result.team.name))
@@ -159,11 +164,15 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def new_team_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/newteam NAME: a team with the default pack, the sender as its manager."""
+    """/newteam NAME [PACK-ID]: a team, the sender its manager; which framework, if there is a
+    choice and none was named."""
     rt = runtime(context)
     message = update.effective_message
-    name = " ".join(context.args or []).strip()
+    args = list(context.args or [])
     async with open_turn(rt, update.effective_user) as turn:
+        choices = await packs.choices_for(turn.session, rt.packs, turn.person.id)
+        chosen = pack_view.named_choice(choices, args[-1]) if len(args) > 1 else None
+        name = " ".join(args[:-1] if chosen else args).strip()
         if not name:
             await message.reply_text(_("Give your team a name: <code>/newteam Front desk</code>"))
             return
@@ -172,25 +181,95 @@ async def new_team_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                 _("Team names can be up to {count} characters.").format(count=teams.TEAM_NAME_MAX)
             )
             return
-        pack = rt.packs.get(DEFAULT_PACK_ID)
+        if chosen is None and len(choices) == 1:
+            chosen = choices[0]
+        if chosen is None:
+            # The team exists from here on (its name is kept); its first round waits for a pack.
+            team = await teams.found_team(
+                turn.session, turn.person, name, rt.settings.default_pack, _zone(rt)
+            )
+            await turn.commit()
+            await message.reply_text(
+                _("Which framework should <b>{team}</b> answer? ❓ tells what each one is.").format(
+                    team=esc(team.name)
+                ),
+                reply_markup=pack_view.choice_keyboard(
+                    team.id, choices, turn.language, rt.settings.default_pack
+                ),
+            )
+            return
         team, _round, invite = await teams.create_team(
-            turn.session, turn.person, name, pack, rt.settings.default_timezone, turn.now
+            turn.session, turn.person, name, chosen.pack, _zone(rt), turn.now, chosen.key
         )
+        await packs.give_to_team(turn.session, chosen.key, team.id)
         await turn.commit()  # the link must work the moment it is shown
-        link = invite_link(rt.bot_username, invite.token)
-        await message.reply_text(
-            _(
-                "✅ Team <b>{team}</b> is ready, using “{pack}” ({questions}).\n\n"
-                "Share this link with your team — it works for 30 days:\n{link}\n\n"
-                "Send /next to answer the questions yourself."
-            ).format(
-                team=esc(team.name),
-                pack=esc(pack.translated(turn.language).title),
-                questions=question_count(len(pack.questions())),
-                link=esc(link),
-            ),
-            reply_markup=share_keyboard(link, team.name),
+        text, keyboard = _team_ready(rt, turn, team, chosen.pack, invite)
+        await message.reply_text(text, reply_markup=keyboard)
+
+
+async def new_team_pack(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A framework button under /newteam: the team's first round starts on it."""
+    rt = runtime(context)
+    query = update.callback_query
+    match = NEW_TEAM_PACK_PATTERN.match(query.data)
+    team_id, key = int(match["team"]), match["pack"]
+    async with open_turn(rt, update.effective_user) as turn:
+        team = await packs.managed_team(turn.session, turn.person.id, team_id)
+        if team is None:
+            await query.answer(_("Only the team's managers can choose its framework."), True)
+            return
+        if await rounds.round_count(turn.session, team.id):
+            await query.answer(_("This team's framework is chosen already: /pack shows it."), True)
+            return
+        pack = await packs.may_use(turn.session, rt.packs, turn.person.id, key, team.id)
+        if pack is None:  # someone else's upload, or a pack this server no longer has
+            await query.answer(_("You cannot use this framework for that team."), True)
+            return
+        _round, invite = await teams.open_first_round(
+            turn.session, team, turn.person.id, pack, turn.now, key
         )
+        await packs.give_to_team(turn.session, key, team.id)
+        await turn.commit()
+        await query.answer()
+        text, keyboard = _team_ready(rt, turn, team, pack, invite)
+        with contextlib.suppress(BadRequest):  # the choice stays readable if it cannot be edited
+            await query.edit_message_reply_markup(None)
+        await query.message.reply_text(text, reply_markup=keyboard)
+
+
+async def pack_info(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """❓ beside a framework: what it is, if this person may see it."""
+    rt = runtime(context)
+    query = update.callback_query
+    key = PACK_INFO_PATTERN.match(query.data)["pack"]
+    async with open_turn(rt, update.effective_user) as turn:
+        team_id = turn.assessment.team.id if turn.assessment else None
+        choices = await packs.choices_for(turn.session, rt.packs, turn.person.id, team_id)
+        found = next((choice for choice in choices if choice.key == key), None)
+        if found is None:
+            await query.answer(_("You cannot use this framework for that team."), True)
+            return
+        await query.answer()
+        await query.message.reply_text(pack_view.pack_details(found.pack, turn.language))
+
+
+def _zone(rt) -> str:
+    return rt.settings.default_timezone
+
+
+def _team_ready(rt, turn: Turn, team, pack, invite) -> tuple[str, InlineKeyboardMarkup]:
+    link = invite_link(rt.bot_username, invite.token)
+    text = _(
+        "✅ Team <b>{team}</b> is ready, using “{pack}” ({questions}).\n\n"
+        "Share this link with your team — it works for 30 days:\n{link}\n\n"
+        "Send /next to answer the questions yourself."
+    ).format(
+        team=esc(team.name),
+        pack=esc(pack.translated(turn.language).title),
+        questions=question_count(len(pack.questions())),
+        link=esc(link),
+    )
+    return text, share_keyboard(link, team.name)
 
 
 async def invite_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -34,6 +34,11 @@ FORGET_WARNING = N_(
     "linked stay with their teams, without your name. Teams only you are in are deleted too. "
     "This cannot be undone — /mydata first if you want a copy."
 )
+# Said apart from the warning above so that its translations stay as they are.
+FORGET_PACKS_NOTE = N_(
+    "Frameworks you sent as files stay with the teams that use them, without your name; the "
+    "others are deleted."
+)
 
 
 def register(app: Application, group: int) -> None:
@@ -93,6 +98,9 @@ def _summary(data: dict) -> list[str]:
         _("Votes in consensus polls: {count}").format(count=len(data["consensus_votes"])),
         _("Groups you linked to a team: {count}").format(count=len(data["groups_linked"])),
     ]
+    uploads = [f"{u['title']} ({u['pack_id']} v{u['version']})" for u in data["uploaded_packs"]]
+    if uploads:
+        lines += _listed(_("Frameworks you sent:"), uploads)
     if data["removed_from_teams"]:
         removed = [r["team"] for r in data["removed_from_teams"]]
         lines += _listed(_("Teams a manager removed you from:"), removed)
@@ -132,7 +140,7 @@ async def forget_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             ]
         ]
     )
-    await message.reply_text(_(FORGET_WARNING), reply_markup=keyboard)
+    await message.reply_text(_(FORGET_WARNING) + "\n" + _(FORGET_PACKS_NOTE), reply_markup=keyboard)
 
 
 def _hand_over_texts(teams: list[privacy.TeamToHandOver]) -> list[str]:

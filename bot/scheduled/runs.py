@@ -20,6 +20,7 @@ from bot.domain.schedule import SendingWindow
 from bot.scheduled.broadcast import Outgoing, RunOutcome, RunRequest, broadcast
 from bot.services import deliveries
 from bot.services.deliveries import DeliveryKind, DeliveryStatus, LoggedDelivery, RunStart
+from bot.services.packs import pack_of
 from bot.services.schedules import team_sending_window
 from criteria.model import Pack
 from storage.models import AssessmentRound, Team
@@ -98,7 +99,7 @@ async def start_run(
         await deliveries.finish(session, run_id, DeliveryStatus.SENT, kind.detail_without_round)
         return outcome
     logged = await deliveries.logged_deliveries(session, kind.message, team_id, period)
-    pack = rt.packs.get(round_.pack_id)
+    pack = await pack_of(session, rt.packs, round_.pack_id)
     return StartedRun(kind, request, outcome, run_id, team, round_, pack, window, logged)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, select
 
 from bot.domain.team_rules import must_hand_over
+from bot.services.packs import forget_unused_uploads, uploads_of
 from bot.services.scores import scores_of_person
 from storage.models import (
     Answer,
@@ -66,7 +67,7 @@ async def _with_team_name(
 
 
 async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
-    """Everything stored about the person, as one JSON-ready document (fourteen statements)."""
+    """Everything stored about the person, as one JSON-ready document (fifteen statements)."""
     memberships = await _with_team_name(session, Membership, Membership.person_id == person.id)
     answer_rows = (
         await session.execute(
@@ -119,6 +120,7 @@ async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
     removed_from = await _with_team_name(session, TeamRemoval, TeamRemoval.person_id == person.id)
     removals_made = await _with_team_name(session, TeamRemoval, TeamRemoval.removed_by == person.id)
     scores = await scores_of_person(session, person.id)
+    uploads = await uploads_of(session, person.id)
 
     history: dict[int, list[dict]] = {}
     for revision in revisions:
@@ -170,6 +172,8 @@ async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
             for removal, team_name in removals_made
         ],
         "scores": scores,
+        # Frameworks they sent as .yaml files, with the files' text.
+        "uploaded_packs": [_plain(upload, ("uploaded_by",)) for upload in uploads],
     }
 
 
@@ -209,6 +213,9 @@ async def forget_person(session: AsyncSession, person: Person) -> None:
         .having(func.count() == 1, func.max(Membership.person_id) == person.id)
     )
     await session.execute(delete(Team).where(Team.id.in_(own_teams)))
+    # Their frameworks no team uses go; those a team uses stay with it (the person's link goes
+    # with the person: uploaded_by is set to NULL).
+    await forget_unused_uploads(session, person.id)
     await session.execute(
         delete(Delivery).where(Delivery.recipient_chat_id == person.telegram_user_id)
     )

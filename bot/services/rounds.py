@@ -45,9 +45,11 @@ async def open_new_round(
     name: str,
     due: date | None,
     pack: Pack,
+    pack_key: str | None = None,
 ) -> AssessmentRound | None:
-    """Close `current` and open a round with the team's pack; None if `current` was closed
-    meanwhile (another manager was quicker), so two taps never open two rounds."""
+    """Close `current` and open a round on `pack` (named `pack_key` where that is not its id:
+    an uploaded pack); None if `current` was closed meanwhile (another manager was quicker),
+    so two taps never open two rounds. The team's pack becomes the round's."""
     if current is not None:
         closed = await session.execute(
             update(AssessmentRound)
@@ -57,9 +59,15 @@ async def open_new_round(
         if closed.rowcount != 1:
             return None
     new_round = AssessmentRound(
-        team_id=team.id, name=name, pack_id=pack.id, pack_version=pack.version, due_date=due
+        team_id=team.id,
+        name=name,
+        pack_id=pack_key or pack.id,
+        pack_version=pack.version,
+        due_date=due,
     )
     session.add(new_round)
+    team.pack_id = new_round.pack_id
+    session.add(team)
     await session.flush()
     return new_round
 

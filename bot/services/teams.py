@@ -53,21 +53,54 @@ def new_invite_token() -> str:
 
 
 async def create_team(
-    session: AsyncSession, founder: Person, name: str, pack: Pack, timezone: str, now: datetime
+    session: AsyncSession,
+    founder: Person,
+    name: str,
+    pack: Pack,
+    timezone: str,
+    now: datetime,
+    pack_key: str | None = None,
 ) -> tuple[Team, AssessmentRound, Invite]:
-    """A team with its first round, the founder as manager, and a member invite to share."""
-    team = Team(name=name.strip()[:TEAM_NAME_MAX], pack_id=pack.id, timezone=timezone)
+    """A team with its first round, the founder as manager, and a member invite to share.
+
+    `pack_key` names the pack where it is not its id (an uploaded pack, "upload:<row>").
+    """
+    team = await found_team(session, founder, name, pack_key or pack.id, timezone)
+    round_, invite = await open_first_round(session, team, founder.id, pack, now, pack_key)
+    return team, round_, invite
+
+
+async def found_team(
+    session: AsyncSession, founder: Person, name: str, pack_key: str, timezone: str
+) -> Team:
+    """The team and its founder as manager, without a round yet (the framework comes next)."""
+    team = Team(name=name.strip()[:TEAM_NAME_MAX], pack_id=pack_key, timezone=timezone)
     session.add(team)
     await session.flush()
     session.add(Membership(team_id=team.id, person_id=founder.id, role=Role.MANAGER))
-    round_ = AssessmentRound(
-        team_id=team.id, name="Round 1", pack_id=pack.id, pack_version=pack.version
-    )
-    session.add(round_)
-    invite = await create_invite(session, team.id, founder.id, now=now)
     founder.active_team_id = team.id
     await session.flush()
-    return team, round_, invite
+    return team
+
+
+async def open_first_round(
+    session: AsyncSession,
+    team: Team,
+    founder_id: int,
+    pack: Pack,
+    now: datetime,
+    pack_key: str | None = None,
+) -> tuple[AssessmentRound, Invite]:
+    """Round 1 on `pack` and a member invite; the team's pack becomes `pack`."""
+    team.pack_id = pack_key or pack.id
+    session.add(team)
+    round_ = AssessmentRound(
+        team_id=team.id, name="Round 1", pack_id=team.pack_id, pack_version=pack.version
+    )
+    session.add(round_)
+    invite = await create_invite(session, team.id, founder_id, now=now)
+    await session.flush()
+    return round_, invite
 
 
 async def create_invite(

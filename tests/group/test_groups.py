@@ -106,7 +106,7 @@ async def test_added_to_group_introduces_itself_links_and_lets_people_join(fake,
 
 async def test_link_offers_a_choice_to_a_manager_of_several_teams(fake, bot, db):
     manager, _token = await start_team(fake)
-    await manager.command("/newteam", "Back office")
+    await manager.command("/newteam", "Back office baldrige-customer-management")
     await manager.wait_for_message(contains="is ready")
     group = fake.group("Office chat", members=[manager])
     await group.add_bot(by=manager)

@@ -462,7 +462,7 @@ async def test_export_command_sends_the_files_to_a_manager_and_refuses_a_member(
     invite = re.compile(r"\?start=([A-Za-z0-9_-]+)")
     async with botrunner.running_bot(fake, db.url):
         manager = fake.person("Maria")
-        await manager.command("/newteam", "Desk <North> & Co")
+        await manager.command("/newteam", "Desk <North> & Co baldrige-customer-management")
         created = await manager.wait_for_message(contains="is ready")
         token = invite.search(created.text).group(1)
 
@@ -504,7 +504,7 @@ async def test_building_an_export_does_not_hold_up_other_people(fake, db):
         async with botrunner.running_bot(fake, db.url) as app:
             app.bot_data[RUNTIME_KEY].build_export_files = build_when_released
             manager = fake.person("Maria")
-            await manager.command("/newteam", "Desk")
+            await manager.command("/newteam", "Desk baldrige-customer-management")
             await manager.wait_for_message(contains="is ready")
             await manager.command("/export")
             await manager.wait_for_message(contains="Preparing")
@@ -536,7 +536,7 @@ async def test_export_speaks_the_managers_language_and_keeps_answers_as_typed(fa
     invite = re.compile(r"\?start=([A-Za-z0-9_-]+)")
     async with botrunner.running_bot(fake, db.url):
         manager = fake.person("Мария", language_code="ru")
-        await manager.command("/newteam", "Касса")
+        await manager.command("/newteam", "Касса baldrige-customer-management")
         created = await manager.wait_for_message(contains="?start=")
         member = fake.person("Ben", language_code="en")
         await member.command("/start", invite.search(created.text).group(1))
@@ -603,7 +603,7 @@ async def test_anonymous_export_names_members_in_the_readers_language(db):
 async def test_a_manager_chooses_an_earlier_round_and_nobody_else_can(fake, bot, db):
     invite = re.compile(r"\?start=([A-Za-z0-9_-]+)")
     manager = fake.person("Maria")
-    await manager.command("/newteam", "Desk")
+    await manager.command("/newteam", "Desk baldrige-customer-management")
     created = await manager.wait_for_message(contains="is ready")
     member = fake.person("Ben")
     await member.command("/start", invite.search(created.text).group(1))
@@ -633,7 +633,7 @@ async def test_a_manager_chooses_an_earlier_round_and_nobody_else_can(fake, bot,
     # The same button, forged by the member or by a manager of another team: refused.
     await member.press_data(member.messages[-1], forged)
     other = fake.person("Olga")
-    await other.command("/newteam", "Other")
+    await other.command("/newteam", "Other baldrige-customer-management")
     ready = await other.wait_for_message(contains="is ready")
     await other.press_data(ready, forged)
     await fake.wait_until(lambda: len([a for a in fake.callback_answers if a.show_alert]) == 2)

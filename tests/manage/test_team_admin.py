@@ -274,7 +274,7 @@ async def test_a_member_cannot_invite_anyone(fake, bot, db):
 async def test_teams_chooses_which_team_to_answer_for(fake, bot, db):
     maria, _ = await start_team(fake)
     bob = fake.person("Bob")
-    await bob.command("/newteam", "Back office")
+    await bob.command("/newteam", "Back office baldrige-customer-management")
     created = await bob.wait_for_message(contains="is ready")
     back_office_token = INVITE_LINK.search(created.text).group(2)
     await maria.command("/start", back_office_token)

@@ -102,7 +102,7 @@ async def test_sigterm_finishes_the_answer_in_flight_and_the_flow_resumes(fake, 
     health_port = await bot_process.start()
     assert await run_the_images_healthcheck(health_port) == 0  # while we are at it
     manager, sam = fake.person("Maria"), fake.person("Sam")
-    await manager.command("/newteam", "Front desk")
+    await manager.command("/newteam", "Front desk baldrige-customer-management")
     created = await manager.wait_for_message(contains="is ready")
     await sam.command("/start", INVITE.search(created.text).group(1))
     await sam.wait_for_message(contains=QUESTIONS[0].text)

@@ -22,8 +22,25 @@ from storage.models import (
     Person,
     Team,
     TeamRemoval,
+    UploadedPack,
 )
 from tests.support.flows import PACK, QUESTIONS, answer_current, join, start_team
+
+OWN_PACK = """\
+id: own-pack
+version: "1"
+title: Own
+language: en
+categories:
+  - id: c
+    title: C
+    areas:
+      - id: a
+        title: A
+        questions:
+          - id: q
+            text: How?
+"""
 
 
 async def person_row(db, someone) -> Person | None:
@@ -237,6 +254,11 @@ async def test_mydata_and_forget_cover_every_table_that_refers_to_a_person(fake,
     await sam.wait_for_edit(bands)
     await sam.command("/agree", "1 40 Solid", chat=group)
     await group.wait_for_message(contains="Agreed score")
+    # ...and brings a framework of their own, which the team takes for its next round.
+    await sam.send_document("own.yaml", OWN_PACK.encode())
+    kept = await sam.wait_for_message(contains="checked and kept")
+    await sam.press(kept, "Use for Front desk <North> & Co")
+    await sam.wait_for_message(contains="from its next round")
     referring = await rows_referring_to(db, sam_id)
     touched = {place for place, rows in referring.items() if rows}
     assert touched == set(person_columns()) - {("team_removal", "person_id")}
@@ -258,6 +280,8 @@ async def test_mydata_and_forget_cover_every_table_that_refers_to_a_person(fake,
     assert len(data["invites_created"]) == 1
     (score,) = data["scores"]
     assert (score["area_id"], score["value"], score["as_manager"]) == (first_area.id, 40, True)
+    assert [u["pack_id"] for u in data["uploaded_packs"]] == ["own-pack"]
+    assert "Frameworks you sent:\n• Own (own-pack v1)" in summary.text
 
     await ana.command("/mydata")
     ana_summary = await ana.wait_for_message(contains="Your data")
@@ -277,4 +301,6 @@ async def test_mydata_and_forget_cover_every_table_that_refers_to_a_person(fake,
     assert await count(db, Invite) == 2
     assert await count(db, GroupLink, GroupLink.linked_by.is_(None)) == 1
     assert await count(db, TeamRemoval) == 0  # Ana's removal went with Ana
+    # The team still uses Sam's framework: it stays, without Sam's name.
+    assert await count(db, UploadedPack, UploadedPack.uploaded_by.is_(None)) == 1
     assert await count(db, ConsensusVote) == 0

@@ -22,7 +22,7 @@ INVITE_LINK = re.compile(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]+)")
 async def start_team(fake, manager_name: str = "Maria") -> tuple[object, str]:
     """A manager creates a team; returns the manager and the invite token."""
     manager = fake.person(manager_name)
-    await manager.command("/newteam", "Front desk <North> & Co")
+    await manager.command("/newteam", f"Front desk <North> & Co {DEFAULT_PACK_ID}")
     created = await manager.wait_for_message(contains="is ready")
     match = INVITE_LINK.search(created.text)
     assert match, created.text
