@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.compare import agreed_level
 from bot.playground.demo_answers import ANSWERS, CONSENSUS_NOTES
+from bot.playground.demo_scores import seed_scores
 from bot.playground.world import World
 from bot.services import answers, consensus, groups, rounds, teams
 from bot.services.people import TelegramUser, ensure_person
@@ -99,6 +100,7 @@ async def seed_demo(
     second_round.started_at = now - timedelta(days=21)
     await _answer_round(session, second_round, people, pack, this_round=True)
     await _agree(session, second_round, people, pack, areas=AGREED_NOW)
+    await seed_scores(session, team, (first_round, second_round), people, pack, world.notes)
 
     group = world.add_group(GROUP_TITLE, [world.people[p.telegram_user_id] for _, p in people])
     await groups.link_group(session, group.chat_id, team.id, GROUP_TITLE, manager.id)
