@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.compare import agreed_level
 from bot.playground.demo_answers import ANSWERS, CONSENSUS_NOTES
+from bot.playground.demo_organisation import seed_organisation_team
 from bot.playground.demo_scores import seed_scores
 from bot.playground.world import World
 from bot.services import answers, consensus, groups, rounds, teams
@@ -101,6 +102,7 @@ async def seed_demo(
     await _answer_round(session, second_round, people, pack, this_round=True)
     await _agree(session, second_round, people, pack, areas=AGREED_NOW)
     await seed_scores(session, team, (first_round, second_round), people, pack, world.notes)
+    await seed_organisation_team(session, team, people, timezone, now)
 
     group = world.add_group(GROUP_TITLE, [world.people[p.telegram_user_id] for _, p in people])
     await groups.link_group(session, group.chat_id, team.id, GROUP_TITLE, manager.id)
