@@ -316,3 +316,49 @@ def test_newcomer_joins_from_the_group_join_button(page, playground, screenshots
     expect(bot_messages(page, "Corner Café").last).to_contain_text("0/23")
     shot(page, screenshots, "15-joined-from-group-in-spanish")
     assert_nothing_refused(page)
+
+
+def test_scores_gap_and_the_second_team_on_the_other_framework(page, playground, screenshots):
+    open_page(page, playground)
+    play_as(page, "Maya")
+    open_chat(page, "Corner Café team")
+    send(page, "/scores")
+    reveal = bot_messages(page, "the widest spread first").last
+    expect(reveal).to_be_visible()
+    # Segmentation splits the team (10 to 45), so it comes before every other area.
+    text = reveal.inner_text()
+    assert text.index("Customer segmentation") < text.index("Complaint management")
+    assert text.index("Customer segmentation") < text.index("Product offering")
+    expect(reveal).to_contain_text("spread 35")
+    expect(reveal).to_contain_text(re.compile(r"Agreed: 40\s%"))
+    shot(page, screenshots, "16-group-scores-by-spread")
+
+    send(page, "/gap")
+    gap = bot_messages(page, "How managers and members score").last
+    expect(gap).to_be_visible()
+    expect(gap).to_contain_text(re.compile(r"members 30\s%"))
+    expect(gap).to_contain_text(re.compile(r"managers 57.5\s%"))
+    expect(gap).not_to_contain_text("need to score it")
+    gap.scroll_into_view_if_needed()
+    shot(page, screenshots, "17-group-gap-both-sides")
+
+    open_bot_chat(page)
+    send(page, "/teams")
+    teams = bot_messages(page, "Your teams").last
+    expect(teams).to_contain_text("Corner Café business")
+    teams.locator("..").locator(".inline-button", has_text="Corner Café business").click()
+    expect(bot_messages(page, "You answer for Corner Café business now").last).to_be_visible()
+    shot(page, screenshots, "18-teams-switch-to-second-team")
+    send(page, "/pack")
+    pack = bot_messages(page, "answers").last
+    expect(pack).to_contain_text("Whole-organisation self-assessment")
+    expect(bot_messages(page, "Frameworks you can use").last).to_contain_text(
+        "baldrige-customer-management"
+    )
+    shot(page, screenshots, "19-pack-of-the-second-team")
+    # Back to the café, as the other tests expect Maya to answer for it.
+    send(page, "/teams")
+    teams = bot_messages(page, "Your teams").last
+    teams.locator("..").locator(".inline-button", has_text=re.compile(r"^Corner Café$")).click()
+    expect(bot_messages(page, "You answer for Corner Café now").last).to_be_visible()
+    assert_nothing_refused(page)
