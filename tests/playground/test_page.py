@@ -331,6 +331,7 @@ def test_scores_gap_and_the_second_team_on_the_other_framework(page, playground,
     assert text.index("Customer segmentation") < text.index("Product offering")
     expect(reveal).to_contain_text("spread 35")
     expect(reveal).to_contain_text(re.compile(r"Agreed: 40\s%"))
+    reveal.evaluate("bubble => bubble.scrollIntoView({block: 'start'})")  # the widest first
     shot(page, screenshots, "16-group-scores-by-spread")
 
     send(page, "/gap")
