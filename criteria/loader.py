@@ -10,7 +10,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from criteria.model import Pack
-from criteria.problems import PackError, Problem
+from criteria.problems import N_, PackError, Problem
 from criteria.validator import read_pack
 
 DEFAULT_PACK_ID = "baldrige-customer-management"
@@ -26,7 +26,9 @@ def load_pack(path: Path | str) -> Pack:
     try:
         source = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise PackError([Problem(file, "", f"cannot read the file: {error}")]) from error
+        raise PackError(
+            [Problem(file, "", N_("cannot read the file: {error}"), {"error": str(error)})]
+        ) from error
     return read_pack(source, file)
 
 
@@ -102,7 +104,7 @@ def load_packs(extra_dir: Path | None = None) -> PackRegistry:
         return registry
     extra_dir = Path(extra_dir)
     if not extra_dir.is_dir():
-        registry.errors.append(PackError([Problem(str(extra_dir), "", "directory not found")]))
+        registry.errors.append(PackError([Problem(str(extra_dir), "", N_("directory not found"))]))
         return registry
     # Pointing the extra directory at the shipped packs would otherwise clash with every pack.
     if extra_dir.resolve() == PACKS_DIR.resolve():
@@ -133,5 +135,8 @@ def pack_files(directory: Path) -> list[Path]:
 def _duplicate_pack_problem(path: Path, pack: Pack, registry: PackRegistry) -> Problem:
     first = registry.path(pack.id)
     return Problem(
-        str(path), "id", f"pack id {pack.id!r} is already used by {first}; choose another id"
+        str(path),
+        "id",
+        N_("pack id {id!r} is already used by {first}; choose another id"),
+        {"id": pack.id, "first": str(first)},
     )

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from criteria.problems import N_, UNKNOWN_FIELD, Text, text
+
 OVERALL, ADLI = "overall", "adli"
 MODES = (OVERALL, ADLI)
 SCORING_FIELDS = ("mode", "areas")
@@ -35,30 +37,47 @@ class Scoring:
         return self.mode == ADLI
 
 
-def read_scoring(raw: object, area_ids: list[str]) -> tuple[Scoring | None, list[tuple[str, str]]]:
-    """The pack's scoring (None when absent) and its problems as (path, message) pairs."""
+def read_scoring(raw: object, area_ids: list[str]) -> tuple[Scoring | None, list[tuple[str, Text]]]:
+    """The pack's scoring (None when absent) and its problems as (path, text) pairs."""
     if raw is None:
         return None, []
     if not isinstance(raw, dict):
-        return None, [("scoring", "expected a mapping with mode and areas")]
+        return None, [("scoring", text(N_("expected a mapping with mode and areas")))]
     problems = [
-        (f"scoring.{name}", f"unknown field {name!r} (known fields: mode, areas)")
+        (
+            f"scoring.{name}",
+            text(UNKNOWN_FIELD, name=name, suggestion="", known="mode, areas"),
+        )
         for name in raw
         if name not in SCORING_FIELDS
     ]
     mode = raw.get("mode", OVERALL)
     if mode not in MODES:
-        problems.append(("scoring.mode", f"expected one of {', '.join(MODES)}, got {mode!r}"))
+        problems.append(
+            (
+                "scoring.mode",
+                text(
+                    N_("expected one of {choices}, got {value!r}"),
+                    choices=", ".join(MODES),
+                    value=mode,
+                ),
+            )
+        )
     areas = raw.get("areas", "all")
     chosen: tuple[str, ...] | None = None
     if areas != "all":
         if not isinstance(areas, list) or not areas:
-            problems.append(("scoring.areas", "expected 'all' or a list of area ids"))
+            problems.append(("scoring.areas", text(N_("expected 'all' or a list of area ids"))))
         else:
             known = set(area_ids)
             for index, area_id in enumerate(areas):
                 if area_id not in known:
-                    problems.append((f"scoring.areas[{index}]", f"no area has the id {area_id!r}"))
+                    problems.append(
+                        (
+                            f"scoring.areas[{index}]",
+                            text(N_("no area has the id {id!r}"), id=area_id),
+                        )
+                    )
             chosen = tuple(str(a) for a in areas)
     if problems:
         return None, problems

@@ -1,8 +1,9 @@
 """How frameworks read in the chat: a pack's one-line summary, the choice buttons, the refusals
 of an uploaded file and its problems, all in the reader's language.
 
-The validator's own messages (criteria/loader.py) are English, like `python -m criteria
-validate`; what surrounds them here is translated.
+The validator's problems (criteria/validator.py) are templates with parameters: English in
+`python -m criteria validate`, worded here in the reader's language, where they are too ("line 3,
+column 1" or the field path, which is the file's own and stays as written).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bot.core.render import esc, preview
 from bot.services.packs import PackChoice, choices_for
 from criteria.loader import PackError
 from criteria.model import Pack
+from criteria.problems import Problem
 from criteria.upload import Refusal, UploadRefused
 from storage.models import Team
 
@@ -22,6 +24,10 @@ from storage.models import Team
 BUTTON_TITLE_CHARS = 40
 # The first problems of a broken file; the validator finds every one, a chat shows a few.
 PROBLEMS_SHOWN = 10
+# A problem quotes values from the file (a key, a text given where a list belongs), which may be
+# very long: each problem's place and message are cut to this, so ten fit in one message.
+PROBLEM_PATH_CHARS = 120
+PROBLEM_MESSAGE_CHARS = 240
 
 REFUSALS = {
     Refusal.TOO_BIG: N_("That file is too big: a framework file can be up to {limit_kb} KB."),
@@ -135,8 +141,7 @@ def problems_text(error: PackError) -> str:
         ).format(count=len(error.problems))
     ]
     for problem in shown:
-        where = f"<code>{esc(problem.path)}</code>: " if problem.path else ""
-        lines.append(f"• {where}{esc(problem.message)}")
+        lines.append(f"• {problem_line(problem)}")
     hidden = len(error.problems) - len(shown)
     if hidden:
         lines.append(
@@ -144,6 +149,17 @@ def problems_text(error: PackError) -> str:
         )
     lines += ["", _("Fix them and send the file again; criteria/README.md describes the format.")]
     return "\n".join(lines)
+
+
+def problem_line(problem: Problem) -> str:
+    """One problem in the reader's language: where it is, then what is wrong."""
+    # Values from the file (names, ids, texts) are inside the rendered text: escape all of it.
+    message = esc(preview(problem.text.render(_), PROBLEM_MESSAGE_CHARS))
+    if problem.line is not None:
+        return f"{esc(problem.where(_))}: {message}"
+    if problem.path:
+        return f"<code>{esc(preview(problem.path, PROBLEM_PATH_CHARS))}</code>: {message}"
+    return message
 
 
 async def round_pack_choice(turn, registry, args: list[str]) -> PackChoice | None:

@@ -69,7 +69,9 @@ def test_problems_come_from_the_validator_with_where_they_are():
 def test_a_syntax_error_is_reported_with_its_line():
     with pytest.raises(PackError) as caught:
         check_upload(b"id: [unclosed\n", "mine.yaml")
-    assert caught.value.problems[0].path.startswith("line ")
+    problem = caught.value.problems[0]
+    assert (problem.line, problem.column) == (2, 1)
+    assert problem.where() == "line 2, column 1"
 
 
 def test_anchors_and_aliases_are_refused_before_anything_is_built():
@@ -102,3 +104,25 @@ def test_the_registry_remembers_a_bounded_number_of_uploaded_packs():
     assert registry.remembers(uploaded_key(99)) and not registry.remembers(uploaded_key(0))
     assert registry.get(uploaded_key(99)) is pack
     assert len(registry.all()) == 2  # remembered packs are not offered to everyone
+
+
+def test_a_problem_is_a_template_worded_by_whoever_shows_it():
+    """The validator hands out templates; English by default, any language through a function."""
+
+    def bracketed(template: str) -> str:  # a "translation" that shows where each template went
+        return f"[{template}]"
+
+    with pytest.raises(PackError) as caught:
+        check_upload(b"id: x\nid: y\n", "mine.yaml")
+    duplicate = caught.value.problems[0]
+    assert duplicate.message == "duplicate key 'id' (first given on line 1); only one can be kept"
+    assert duplicate.text.render(bracketed) == (
+        "[duplicate key 'id' (first given on line 1); only one can be kept]"
+    )
+    assert duplicate.where(bracketed) == "[line 2, column 1]"
+    # Nested parts (a described value, a "did you mean") go through the same function.
+    with pytest.raises(PackError) as caught:
+        check_upload((MINIMAL + "rating: sure\ntitel: x\n").encode(), "mine.yaml")
+    worded = {problem.path: problem.text.render(bracketed) for problem in caught.value.problems}
+    assert worded["rating"] == "[expected true or false, got [the text 'sure']]"
+    assert worded["titel"].startswith("[unknown field 'titel'[; did you mean 'title'?] (known")
