@@ -141,23 +141,31 @@ def export_data(round_id: int) -> str:
 
 
 # /score's buttons (bot/private/scoring.py): the round, the area's number in the pack, the
-# dimension's index and a band index or a score. All of it is checked again when pressed: the
-# round must be the presser's open one, the area scored, the score on the scale and the area's
-# agreed score not yet set.
-SCORE_ACTIONS = ("area", "help", "band", "set")
+# dimension's index, a band index or a score, and in ADLI mode the scores already chosen for the
+# earlier dimensions (nothing is stored before the summary's Confirm, so they travel with the
+# buttons). All of it is checked again when pressed: the round must be the presser's open one,
+# the area scored, every score on the scale and the area's agreed score not yet set.
+SCORE_ACTIONS = ("area", "help", "band", "set", "back", "ok")
 SCORE_PATTERN = re.compile(
     rf"^sc:(?P<action>{'|'.join(SCORE_ACTIONS)}):(?P<round>\d{{1,12}}):(?P<area>\d{{1,3}})"
-    r"(?::(?P<dim>\d):(?P<arg>\d{1,3}))?$"
+    r"(?::(?P<dim>\d):(?P<arg>\d{1,3})(?::(?P<prev>\d{1,3}(?:\.\d{1,3}){0,2}))?)?$"
 )
 
 
 def score_data(
-    action: str, round_id: int, area_number: int, dim: int | None = None, arg: int | None = None
+    action: str,
+    round_id: int,
+    area_number: int,
+    dim: int | None = None,
+    arg: int | None = None,
+    prev: tuple[int, ...] = (),
 ) -> str:
     data = f"sc:{action}:{round_id}:{area_number}"
     if dim is not None:
         data += f":{dim}:{arg}"
-    return data
+        if prev:
+            data += ":" + ".".join(str(value) for value in prev)
+    return _checked(data)
 
 
 # Frameworks (bot/private/onboarding.py's /newteam, bot/manage/packs.py). A pack is its id, or

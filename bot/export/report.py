@@ -92,6 +92,34 @@ def report_blocks(report: RoundReport, with_charts: bool = True) -> list[Block]:
     return blocks
 
 
+def _perception_table(report: RoundReport) -> list[Block]:
+    """How each side rates the areas' maturity and how much of them it answered."""
+    titles = {a.id: a.title for a in report.pack.areas()}
+    rows = tuple(
+        (
+            titles[p.area_id],
+            scorebook.level_text(p.members.maturity),
+            scorebook.level_text(p.managers.maturity),
+            scorebook.share_text(p.members.completion),
+            scorebook.share_text(p.managers.completion),
+        )
+        for p in scorebook.perceptions(report)
+    )
+    header = (
+        _("Area"),
+        _("Members' maturity"),
+        _("Managers' maturity"),
+        _("Members answered"),
+        _("Managers answered"),
+    )
+    note = _(
+        "Maturity: the middle of a side's ratings of the area's answers (the lower one of two). "
+        "Answered: the share of the area's questions its people have done. Each side by the "
+        "roles people have today, and shown from {threshold} people."
+    ).format(threshold=report.scoring.threshold)
+    return [Heading(3, _("Perception gap")), Table(header, rows), Paragraph(note, quiet=True)]
+
+
 def _score_section(report: RoundReport, with_charts: bool = True) -> list[Block]:
     """The report's opening section: agreed score, spread and gap per area, then the trend."""
     if report.pack.scoring is None:
@@ -130,6 +158,7 @@ def _score_section(report: RoundReport, with_charts: bool = True) -> list[Block]
             quiet=True,
         )
     )
+    blocks += _perception_table(report)
     shown = [gap for gap in gap_by_area.values() if gap.shown]
     if with_charts and shown:
         titles = {a.id: a.title for a in report.pack.areas()}

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.core.i18n import N_, _
+from bot.core.i18n import N_, _, maturity_label
+from bot.domain.perception import LEVEL_IDS, Perception, area_perceptions
 from bot.domain.scoring import (
     Gap,
     area_gaps,
@@ -92,6 +93,30 @@ def gaps(report: RoundReport) -> list[Gap]:
     )
 
 
+def perceptions(report: RoundReport) -> list[Perception]:
+    """Each scored area's gap with both sides' maturity and completion (bot/domain/perception)."""
+    managers = {m.person_id for m in report.members if m.role == "manager"}
+    rows = [(m.person_id, m.person_id in managers, None, None, None) for m in report.members]
+    rows += [
+        (a.person_id, a.person_id in managers, a.question_id, a.status, a.rating)
+        for a in report.answers
+    ]
+    questions = {a.id: [q.id for q in a.questions] for a in _scored_areas(report)}
+    return area_perceptions(gaps(report), rows, questions, report.scoring.threshold)
+
+
+def level_text(step: int | None) -> str:
+    return "" if step is None else maturity_label(LEVEL_IDS[step])
+
+
+def share_text(share: float | None) -> str:
+    return "" if share is None else f"{round(share * 100):g} %"
+
+
+def _share(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 1)
+
+
 def agreed_trend(report: RoundReport) -> tuple[list[str], list[tuple[str, list[int | None]]]]:
     """Round names (oldest first) and, per scored area, its agreed score in each of them."""
     rounds = [*reversed(report.earlier_rounds), report.round]
@@ -166,12 +191,31 @@ def score_sheets(report: RoundReport) -> list[SheetData]:
             _("Gap"),
             _("Members who scored"),
             _("Managers who scored"),
+            _("Members' maturity"),
+            _("Managers' maturity"),
+            _("Maturity gap (steps)"),
+            _("Members' completion (%)"),
+            _("Managers' completion (%)"),
+            _("Completion gap (points)"),
         ),
         [
-            (titles[g.area_id], g.members, g.managers, g.gap, g.members_count, g.managers_count)
-            for g in gaps(report)
+            (
+                titles[p.area_id],
+                p.score.members,
+                p.score.managers,
+                p.score.gap,
+                p.score.members_count,
+                p.score.managers_count,
+                level_text(p.members.maturity),
+                level_text(p.managers.maturity),
+                p.maturity_gap,
+                _share(p.members.completion),
+                _share(p.managers.completion),
+                p.completion_gap,
+            )
+            for p in perceptions(report)
         ],
-        (28, 12, 12, 10, 12, 12),
+        (28, 12, 12, 10, 12, 12, 24, 24, 12, 12, 12, 12),
     )
     return [scorebook, gap]
 

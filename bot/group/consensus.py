@@ -51,11 +51,12 @@ from bot.core.render import edit_quietly, esc, preview, split_message
 from bot.core.runtime import runtime
 from bot.domain.compare import LEVEL_IDS, agreed_level, breakdown_visible
 from bot.group.consensus_notes import reply_received
+from bot.private.score_view import percent
 from bot.services import consensus as ballots
-from bot.services import membership
+from bot.services import membership, scores
 from bot.services.packs import pack_of
 from criteria.model import Area, Pack
-from storage.models import AssessmentRound, Consensus, Team
+from storage.models import AgreedScore, AssessmentRound, Consensus, Team
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,8 @@ async def consensus_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             if await refused(turn, update, Need.MEMBER, needs_round=True):
                 return
             rows = await ballots.consensus_rows(turn.session, turn.round.id)
-            for part in split_message(_summary_blocks(turn, rows)):
+            agreed = await scores.agreed_scores(turn.session, turn.round.id)
+            for part in split_message(_summary_blocks(turn, rows, agreed)):
                 await message.reply_text(part)
             return
         if await refused(turn, update, Need.MANAGER, needs_round=True):
@@ -104,6 +106,18 @@ async def consensus_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             await message.reply_text(_("A vote on this area is already open. Close it first."))
             return
         await _open_vote(turn, context.bot, area)
+        if _is_scored(turn.pack, area):
+            # The agreed score is the step beside the maturity vote: say how to set it.
+            await message.reply_text(
+                _(
+                    "📊 When the team has talked it over, set the area's agreed score too: "
+                    "{command} (the scores' spread: /scores)."
+                ).format(command=f"<code>/agree {int(arg)} SCORE reason</code>")
+            )
+
+
+def _is_scored(pack: Pack, area: Area) -> bool:
+    return pack.scoring is not None and pack.scoring.scores(area.id)
 
 
 async def _open_vote(turn: GroupTurn, bot: Bot, area: Area) -> None:
@@ -344,7 +358,9 @@ def _votes_line(counts: dict[str, int], team: Team) -> str:
     return ", ".join(f"{esc(maturity_label(level))} {n}" for level, n in counts.items() if n)
 
 
-def _summary_blocks(turn: GroupTurn, rows: dict[str, Consensus]) -> list[str]:
+def _summary_blocks(
+    turn: GroupTurn, rows: dict[str, Consensus], agreed: dict[str, AgreedScore]
+) -> list[str]:
     blocks = [
         _("🤝 <b>What {team} agreed</b> · {round}").format(
             team=esc(turn.team.name), round=esc(turn.round.name)
@@ -359,10 +375,21 @@ def _summary_blocks(turn: GroupTurn, rows: dict[str, Consensus]) -> list[str]:
         else:
             state = f"✅ {esc(maturity_label(row.agreed_rating))}"
         lines = [f"{number}. <b>{esc(area.title)}</b> — {state}"]
+        score = agreed.get(area.id)
+        if score is not None:
+            lines.append(
+                _("📊 Agreed score: <b>{score}</b> — {rationale}").format(
+                    score=percent(score.value), rationale=esc(score.rationale)
+                )
+            )
+        elif _is_scored(turn.pack, area):
+            lines.append(_("📊 Agreed score: not set yet"))
         if row is not None and row.strengths:
             lines.append(f"💪 {esc(row.strengths)}")
         if row is not None and row.improvements:
             lines.append(f"🎯 {esc(row.improvements)}")
         blocks.append("\n".join(lines))
     blocks.append(_("Managers: <code>/consensus N</code> opens a vote on area N."))
+    if turn.pack.scoring is not None:
+        blocks.append(_("Managers: <code>/agree N SCORE reason</code> sets area N's agreed score."))
     return blocks

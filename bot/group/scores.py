@@ -14,9 +14,10 @@ from telegram.ext import Application, ContextTypes
 
 from bot.core.commands import Chat, command_handler
 from bot.core.group_turn import Need, open_group_turn, refused
-from bot.core.i18n import _, ngettext
+from bot.core.i18n import _, maturity_label, ngettext
 from bot.core.render import esc, preview, split_message
 from bot.core.runtime import runtime
+from bot.domain.perception import LEVEL_IDS, Perception, Side, area_perceptions
 from bot.domain.scoring import (
     Distribution,
     Gap,
@@ -192,13 +193,14 @@ async def agree_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def gap_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/gap: how managers and members score each area, side by side."""
+    """/gap: how managers and members score, rate and answer each area, side by side."""
     message = update.effective_message
     async with open_group_turn(runtime(context), update.effective_user, message.chat_id) as turn:
         if await refused(turn, update, Need.MEMBER, needs_round=True):
             return
         rows = await scores.team_scores(turn.session, turn.round.id)
-        blocks = gap_blocks(turn.pack, turn.team, rows)
+        answers = await scores.perception_rows(turn.session, turn.team.id, turn.round.id)
+        blocks = gap_blocks(turn.pack, turn.team, rows, answers)
     for part in split_message(blocks):
         await message.reply_text(part)
 
@@ -213,31 +215,69 @@ def sorted_gaps(pack: Pack, team: Team, rows) -> list[Gap]:
     return sorted(gaps, key=lambda g: (not g.shown, -abs(g.gap or 0)))
 
 
-def gap_blocks(pack: Pack, team: Team, rows) -> list[str]:
+def gap_blocks(pack: Pack, team: Team, rows, answers) -> list[str]:
+    """The /gap text: per area, the two sides' median scores (with a bar each), then their
+    maturity and how much of the area they answered, each with its gap."""
     numbers = _numbers(pack)
+    questions = {a.id: [q.id for q in a.questions] for a in _scored(pack)}
+    views = area_perceptions(
+        sorted_gaps(pack, team, rows), answers, questions, team.anonymity_threshold
+    )
     blocks = [
         _("⚖️ <b>How managers and members score {team}</b> — the widest gap first").format(
             team=esc(team.name)
         )
     ]
-    for gap in sorted_gaps(pack, team, rows):
-        head = f"<b>{numbers[gap.area_id]}. {esc(pack.area(gap.area_id).title)}</b>"
+    for view in views:
+        gap = view.score
+        lines = [f"<b>{numbers[gap.area_id]}. {esc(pack.area(gap.area_id).title)}</b>"]
         if not gap.shown:
-            blocks.append(f"{head}\n🔒 {_needed(gap)}")
-            continue
-        blocks.append(
-            "\n".join(
-                [
-                    head,
-                    f"<code>👥 {_bar(gap.members)}</code> "
-                    + _("members {score}").format(score=percent(gap.members)),
-                    f"<code>👔 {_bar(gap.managers)}</code> "
-                    + _("managers {score}").format(score=percent(gap.managers)),
-                    _("gap {gap:+g} points").format(gap=gap.gap),
-                ]
-            )
-        )
+            lines.append(f"🔒 {_needed(gap)}")
+        else:
+            lines += [
+                f"<code>👥 {_bar(gap.members)}</code> "
+                + _("members {score}").format(score=percent(gap.members)),
+                f"<code>👔 {_bar(gap.managers)}</code> "
+                + _("managers {score}").format(score=percent(gap.managers)),
+                _("gap {gap:+g} points").format(gap=gap.gap),
+            ]
+        lines += [_maturity_line(view), _completion_line(view)]
+        blocks.append("\n".join(lines))
     return blocks
+
+
+def _maturity_line(view: Perception) -> str:
+    def side(figure: Side) -> str:
+        if figure.maturity is not None:
+            return esc(maturity_label(LEVEL_IDS[figure.maturity]))
+        return "🔒 " + ngettext(
+            "{count} more rater needed", "{count} more raters needed", figure.raters_needed
+        ).format(count=figure.raters_needed)
+
+    line = _("📶 Maturity: members {members} · managers {managers}").format(
+        members=side(view.members), managers=side(view.managers)
+    )
+    if view.maturity_gap is not None:
+        line += " · " + ngettext(
+            "gap {gap:+d} step", "gap {gap:+d} steps", abs(view.maturity_gap)
+        ).format(gap=view.maturity_gap)
+    return line
+
+
+def _completion_line(view: Perception) -> str:
+    def side(figure: Side) -> str:
+        if figure.completion is not None:
+            return percent(round(figure.completion * 100))
+        return "🔒 " + ngettext(
+            "{count} more person needed", "{count} more people needed", figure.people_needed
+        ).format(count=figure.people_needed)
+
+    line = _("✍️ Answered: members {members} · managers {managers}").format(
+        members=side(view.members), managers=side(view.managers)
+    )
+    if view.completion_gap is not None:
+        line += " · " + _("gap {gap:+g} points").format(gap=round(view.completion_gap))
+    return line
 
 
 def _bar(value: float) -> str:

@@ -20,12 +20,14 @@ def register(app: Application, group: int) -> None:
 
 
 async def gap_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/gap (managers): the perception gap of the open round."""
+    """/gap (managers): the perception gap of the open round: scores, maturity, completion."""
     message = update.effective_message
     async with open_turn(runtime(context), update.effective_user) as turn:
         if await refused(turn, message, Need.MANAGER):
             return
+        team = turn.assessment.team
         rows = await scores.team_scores(turn.session, turn.round_id)
-        blocks = gap_blocks(turn.pack, turn.assessment.team, rows)
+        answers = await scores.perception_rows(turn.session, team.id, turn.round_id)
+        blocks = gap_blocks(turn.pack, team, rows, answers)
     for part in split_message(blocks):
         await message.reply_text(part)

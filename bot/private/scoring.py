@@ -1,10 +1,11 @@
 """/score: a person scores the areas they finished, privately, on the process scoring bands.
 
 Two taps per score: the band (each button shows its range and one line; ❓ shows what every band
-takes along Approach, Deployment, Learning and Integration), then the score inside it. A pack in
-ADLI mode asks the same for each dimension in turn, then shows the summary. A score can change
-until the team sets the area's agreed score (bot/group/scores.py); nobody sees another person's
-score before a manager reveals them in the group.
+takes along Approach, Deployment, Learning and Integration), then the score inside it (⬅️ goes
+back to the bands). A pack in ADLI mode asks the same for each dimension in turn, then shows the
+four with ✅ Confirm / ✏️ Change: the area's score is stored, and counts, only once confirmed.
+A score can change until the team sets the area's agreed score (bot/group/scores.py); nobody
+sees another person's score before a manager reveals them in the group.
 """
 
 from __future__ import annotations
@@ -108,6 +109,23 @@ async def offer_score(turn: Turn, bot: Bot, chat_id: int, after: str | None, sta
     )
 
 
+def _chosen(match) -> tuple[int, ...]:
+    """The scores a person chose for the earlier ADLI dimensions, carried by the button."""
+    return tuple(int(v) for v in match["prev"].split(".")) if match["prev"] else ()
+
+
+def _forged(action: str, dims: tuple[str, ...], dim_index: int, arg, chosen) -> bool:
+    """A button no screen of ours would show: a dimension past the last, earlier scores that do
+    not match the dimension, or a Confirm before every dimension has its score."""
+    if dim_index >= len(dims) or (action in ("area", "help")) != (arg is None):
+        return True
+    if action in ("area", "help"):
+        return False
+    if action == "ok":
+        return dim_index != len(dims) - 1 or len(chosen) != dim_index
+    return len(chosen) != dim_index
+
+
 async def score_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A /score button, checked against the database before anything changes."""
     query = update.callback_query
@@ -115,6 +133,7 @@ async def score_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     action, number = match["action"], int(match["area"])
     dim_index = int(match["dim"]) if match["dim"] is not None else 0
     arg = int(match["arg"]) if match["arg"] is not None else None
+    chosen = _chosen(match)
     async with open_turn(runtime(context), update.effective_user) as turn:
         if turn.assessment is None or int(match["round"]) != turn.round_id:
             await query.answer(_("This belongs to an earlier round."), show_alert=True)
@@ -122,7 +141,7 @@ async def score_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         areas = dict(_scored_areas(turn))
         area = areas.get(number)
         dims = dimensions(turn.pack.scoring.per_dimension) if turn.pack.scoring else ()
-        if area is None or dim_index >= len(dims) or (action in ("area", "help")) != (arg is None):
+        if area is None or _forged(action, dims, dim_index, arg, chosen):
             await query.answer(_("This button is no longer valid."), show_alert=True)
             return
         if action == "help":
@@ -131,8 +150,10 @@ async def score_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             for part in split_message(blocks):
                 await context.bot.send_message(query.message.chat.id, part)
             return
-        if (action == "band" and arg >= len(BANDS)) or (
-            action == "set" and not is_valid_score(arg)
+        if (
+            (action == "band" and arg >= len(BANDS))
+            or (action in ("set", "ok") and not is_valid_score(arg))
+            or not all(is_valid_score(value) for value in chosen)
         ):
             await query.answer(_("That is not a score on the scale."), show_alert=True)
             return
@@ -147,26 +168,31 @@ async def score_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             return
         await query.answer()
         if action == "area":
-            text, keyboard = _bands(turn, number, area, dims, 0)
+            text, keyboard = _bands(turn, number, area, dims, 0, ())
+        elif action == "back":
+            text, keyboard = _bands(turn, number, area, dims, dim_index, chosen)
         elif action == "band":
-            text, keyboard = _steps(turn, number, area, dims, dim_index, arg)
+            text, keyboard = _steps(turn, number, area, dims, dim_index, arg, chosen)
+        elif action == "set" and dim_index + 1 < len(dims):
+            text, keyboard = _bands(turn, number, area, dims, dim_index + 1, (*chosen, arg))
+        elif action == "set" and len(dims) > 1:
+            # The last ADLI dimension: nothing counts until the person confirms all four.
+            text, keyboard = _to_confirm(turn, number, area, dims, (*chosen, arg))
         else:
             as_manager = turn.assessment.role == Role.MANAGER
-            await scores.record_score(
-                turn.session,
-                turn.round_id,
-                turn.person.id,
-                area.id,
-                dims[dim_index],
-                arg,
-                as_manager,
-            )
+            for dimension, value in zip(dims, (*chosen, arg), strict=True):
+                await scores.record_score(
+                    turn.session,
+                    turn.round_id,
+                    turn.person.id,
+                    area.id,
+                    dimension,
+                    value,
+                    as_manager,
+                )
             await turn.commit()
-            if dim_index + 1 < len(dims):
-                text, keyboard = _bands(turn, number, area, dims, dim_index + 1)
-            else:
-                mine = await scores.my_scores(turn.session, turn.round_id, turn.person.id)
-                text, keyboard = _summary(area, dims, mine.get(area.id, {})), None
+            mine = await scores.my_scores(turn.session, turn.round_id, turn.person.id)
+            text, keyboard = _summary(area, dims, mine.get(area.id, {})), None
         if action == "area":  # a new message: the list (or the offer) stays for the next area
             await context.bot.send_message(query.message.chat.id, text, reply_markup=keyboard)
         else:
@@ -180,9 +206,14 @@ def _heading(area: Area, dims: tuple[str, ...], dim_index: int) -> str:
     return head
 
 
-def _bands(turn: Turn, number: int, area: Area, dims, dim_index: int):
+def _bands(turn: Turn, number: int, area: Area, dims, dim_index: int, chosen: tuple[int, ...]):
     rows = [
-        [InlineKeyboardButton(band_button(i), callback_data=_data(turn, number, dim_index, i))]
+        [
+            InlineKeyboardButton(
+                band_button(i),
+                callback_data=score_data("band", turn.round_id, number, dim_index, i, chosen),
+            )
+        ]
         for i in range(len(BANDS))
     ]
     rows.append(
@@ -196,14 +227,11 @@ def _bands(turn: Turn, number: int, area: Area, dims, dim_index: int):
     return text, InlineKeyboardMarkup(rows)
 
 
-def _data(turn: Turn, number: int, dim_index: int, band: int) -> str:
-    return score_data("band", turn.round_id, number, dim_index, band)
-
-
-def _steps(turn: Turn, number: int, area: Area, dims, dim_index: int, band: int):
+def _steps(turn: Turn, number: int, area: Area, dims, dim_index: int, band: int, chosen):
     steps = [
         InlineKeyboardButton(
-            percent(value), callback_data=score_data("set", turn.round_id, number, dim_index, value)
+            percent(value),
+            callback_data=score_data("set", turn.round_id, number, dim_index, value, chosen),
         )
         for value in BANDS[band].steps
     ]
@@ -213,7 +241,32 @@ def _steps(turn: Turn, number: int, area: Area, dims, dim_index: int, band: int)
         + _("Band {band}. Where inside it?").format(band=band_range(BANDS[band]))
     )
     rows = [steps[i : i + STEPS_PER_ROW] for i in range(0, len(steps), STEPS_PER_ROW)]
+    back = score_data("back", turn.round_id, number, dim_index, 0, chosen)
+    rows.append([InlineKeyboardButton(_("⬅️ Back to the bands"), callback_data=back)])
     return text, InlineKeyboardMarkup(rows)
+
+
+def _to_confirm(turn: Turn, number: int, area: Area, dims, values: tuple[int, ...]):
+    """The four ADLI scores before they count: Confirm stores them, Change starts over."""
+    lines = [
+        _("🎯 Your scores for <b>{area}</b>, not saved yet:").format(area=esc(area.title)),
+        *(f"• {dimension_name(d)}: {percent(v)}" for d, v in zip(dims, values, strict=True)),
+        _("Overall: {score}").format(
+            score=percent(area_score(dict(zip(dims, values, strict=True))))
+        ),
+    ]
+    *earlier, last = values
+    confirm = score_data("ok", turn.round_id, number, len(dims) - 1, last, tuple(earlier))
+    change = score_data("back", turn.round_id, number, 0, 0)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("✅ Confirm"), callback_data=confirm),
+                InlineKeyboardButton(_("✏️ Change"), callback_data=change),
+            ]
+        ]
+    )
+    return "\n".join(lines), keyboard
 
 
 def _summary(area: Area, dims, mine: dict[str, int]) -> str:

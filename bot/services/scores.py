@@ -6,10 +6,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from storage.models import AgreedScore, AssessmentRound, Person, Score, ScoreRevision, Team
+from storage.models import (
+    AgreedScore,
+    Answer,
+    AssessmentRound,
+    Membership,
+    Person,
+    Role,
+    Score,
+    ScoreRevision,
+    Team,
+)
 from storage.types import utcnow
 
 
@@ -84,6 +95,24 @@ async def team_scores(session: AsyncSession, round_id: int) -> list[TeamScore]:
         TeamScore(s.person_id, name, s.area_id, s.dimension, s.value, s.as_manager)
         for s, name in rows.all()
     ]
+
+
+async def perception_rows(
+    session: AsyncSession, team_id: int, round_id: int
+) -> list[tuple[int, bool, str | None, str | None, str | None]]:
+    """Every team member with their answers of the round (or one empty row for someone with
+    none), and whether they manage the team today, in one statement: the perception gap's
+    maturity and completion (bot/domain/perception.py)."""
+    rows = await session.execute(
+        select(
+            Membership.person_id, Membership.role, Answer.question_id, Answer.status, Answer.rating
+        )
+        .outerjoin(
+            Answer, and_(Answer.person_id == Membership.person_id, Answer.round_id == round_id)
+        )
+        .where(Membership.team_id == team_id)
+    )
+    return [(p, role == Role.MANAGER, q, status, r) for p, role, q, status, r in rows.all()]
 
 
 async def agreed_scores(session: AsyncSession, round_id: int) -> dict[str, AgreedScore]:

@@ -133,6 +133,15 @@ async def test_scores_reveal_consensus_and_gap(fake, bot, db):
     assert "median 35 %, spread 35" in agreed.text
     (row,) = await stored(db, AgreedScore)
     assert (row.value, row.median_then, row.spread_then, row.scorers_then) == (40, 35.0, 35, 5)
+    # /consensus shows the agreed score beside the maturity vote; /consensus N points to /agree.
+    await ben.command("/consensus", chat=group)
+    summary = await group.wait_for_message(contains="What Front desk")
+    assert "📊 Agreed score: 40 % — Deployed <everywhere>" in summary.text
+    assert "📊 Agreed score: not set yet" in summary.text  # the second area
+    assert "/agree N SCORE reason" in summary.text
+    await maria.command("/consensus", "2", chat=group)
+    pointer = await group.wait_for_message(contains="agreed score too")
+    assert "/agree 2 SCORE reason" in pointer.text
     # Once agreed, nobody's score of that area changes.
     await ana.command("/score")
     listing = await ana.wait_for_message(contains="Score an area")

@@ -64,6 +64,7 @@ async def seed(db, anonymous: bool = False) -> tuple[int, int]:
                     person_id=person.id,
                     question_id=FIRST.questions[0].id,
                     text="We plan.",
+                    rating=None if manager else "aligned",
                 )
             )
             session.add(
@@ -126,7 +127,18 @@ async def test_every_file_carries_the_scores(db):
     gap = [[c.value for c in row] for row in workbook["Perception gap"].iter_rows()]
     gap_first = next(row for row in gap if row[0] == FIRST.title)
     # Three members; the threshold is three, so the one manager is not shown.
-    assert gap_first == [FIRST.title, 30, None, None, 3, 1]
+    assert gap_first[:6] == [FIRST.title, 30, None, None, 3, 1]
+    # Maturity and completion per side: the three members show, the one manager does not.
+    assert gap[0][6:] == [
+        "Members' maturity",
+        "Managers' maturity",
+        "Maturity gap (steps)",
+        "Members' completion (%)",
+        "Managers' completion (%)",
+        "Completion gap (points)",
+    ]
+    share = round(100 / len(FIRST.questions), 1)
+    assert gap_first[6:] == ["Aligned approaches", None, None, share, None, None]
 
     rows = list(csv.reader(io.StringIO(files["csv"].decode("utf-8-sig"))))
     assert rows[0][-1] == "Area score"
@@ -137,6 +149,9 @@ async def test_every_file_carries_the_scores(db):
     assert "Agreed scores across rounds" in markdown
     assert "| Spring | Autumn |" in markdown and "25 % | 40 % |" in markdown
     assert "Agreed scores across rounds" in pdf_text(files["pdf"])
+    assert "### Perception gap" in markdown
+    assert f"| {FIRST.title} | Aligned approaches |  | {round(share):g} % |  |" in markdown
+    assert "Members' maturity" in pdf_text(files["pdf"])
 
 
 async def test_the_scores_in_spanish_and_without_names(db):
@@ -149,3 +164,4 @@ async def test_the_scores_in_spanish_and_without_names(db):
     markdown = files["md"].decode()
     assert "## Puntuaciones" in markdown and "Puntuaciones acordadas por ronda" in markdown
     assert "Ana" not in markdown and "Maria" not in markdown
+    assert "Enfoques alineados" in markdown  # the members' maturity, in Spanish

@@ -74,6 +74,14 @@ async def test_adli_scores_take_four_dimensions_and_forged_buttons_are_refused(f
         await maria.press_data(bands, score_data("area", round_.id, 2))  # not a scored area
         assert await alert_for(fake, maria, before + 3) == "This button is no longer valid."
 
+        # ⬅️ goes back from the scores inside a band to the bands, of the same dimension.
+        await maria.press(bands, band_button(5))
+        await maria.wait_for_edit(bands)
+        assert "Where inside it?" in bands.text and "90 %" in bands.button_texts
+        await maria.press(bands, "⬅️ Back to the bands")
+        await maria.wait_for_edit(bands)
+        assert "Which band" in bands.text and "Approach (1/4)" in bands.text
+
         for index, (band, value) in enumerate(((2, 40), (1, 25), (2, 30), (1, 20))):
             await maria.press(bands, band_button(band))
             await maria.wait_for_edit(bands)
@@ -82,6 +90,29 @@ async def test_adli_scores_take_four_dimensions_and_forged_buttons_are_refused(f
             await maria.wait_for_edit(bands)
             if index < 3:
                 assert f"({index + 2}/4)" in bands.text
+        # Nothing counts before the summary is confirmed.
+        assert "not saved yet" in bands.text and "Overall: 30 %" in bands.text
+        assert "Approach: 40 %" in bands.text and "Integration: 20 %" in bands.text
+        assert await stored(db, Score) == []
+        before = alerts_of(maria)
+        forged = score_data("ok", round_.id, 1, 3, 20, (40, 25, 105))  # off the scale
+        await maria.press_data(bands, forged)
+        assert await alert_for(fake, maria, before) == "That is not a score on the scale."
+        await maria.press_data(bands, score_data("ok", round_.id, 1, 3, 20, (40,)))  # too few
+        assert await alert_for(fake, maria, before + 1) == "This button is no longer valid."
+        assert await stored(db, Score) == []
+
+        # ✏️ starts over from the first dimension; the second pass is confirmed.
+        await maria.press(bands, "✏️ Change")
+        await maria.wait_for_edit(bands)
+        assert "Approach (1/4)" in bands.text
+        for band, value in ((2, 40), (1, 25), (2, 30), (1, 20)):
+            await maria.press(bands, band_button(band))
+            await maria.wait_for_edit(bands)
+            await maria.press(bands, f"{value} %")
+            await maria.wait_for_edit(bands)
+        await maria.press(bands, "✅ Confirm")
+        await maria.wait_for_edit(bands)
         assert "Your score for" in bands.text and "30 %" in bands.text  # the mean, 28.75 -> 30
         assert "Approach: 40 %" in bands.text and "Integration: 20 %" in bands.text
         scores = await stored(db, Score)
