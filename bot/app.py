@@ -26,7 +26,8 @@ from bot.core.update_log import instrument_handlers
 from bot.group import charts as group_charts
 from bot.group import compare, consensus
 from bot.group import linking as groups
-from bot.manage import digest, rounds, schedule, team_admin
+from bot.manage import actions as improvement_actions
+from bot.manage import digest, rounds, schedule, team_admin, themes
 from bot.manage import exports as exporting
 from bot.ops.leadership import start_leadership, stop_leadership
 from bot.private import answering, away, language, onboarding, privacy, review
@@ -108,6 +109,9 @@ def build_application(
     rounds.register(application, Groups.FEATURES)
     privacy.register(application, Groups.FEATURES)
     exporting.register(application, Groups.FEATURES)
+    # Improvement plans: key themes, actions with owners and due dates.
+    themes.register(application, Groups.FEATURES)
+    improvement_actions.register(application, Groups.FEATURES)
     guards.register_last(application, Groups.FEATURES)  # keep last: see Groups
     application.add_error_handler(on_error)
     instrument_handlers(application, first_feature_group=Groups.FEATURES)  # after every handler

@@ -1,0 +1,206 @@
+"""Improvement plans end to end: the consensus's OFIs become priorities, priorities become actions
+with owners and due dates, owners update them with one tap, one becomes overdue, an owner leaves
+and their actions go back to the managers; and nobody but a manager creates, reassigns or drops
+one, or touches another team's (forged buttons too).
+
+Driven through the fake Bot API on SQLite and PostgreSQL, with the bot's clock set by the test.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.core.callbacks import ActionStep, action_data, theme_pick_data
+from criteria.model import MATURITY_LEVELS
+from storage.models import Action, ActionEvent, ConsensusVote, KeyTheme
+from storage.statuses import ActionStatus
+from tests.support.botrunner import running_bot
+from tests.support.flows import start_team
+from tests.support.groups import (
+    alert_for,
+    alerts_of,
+    join,
+    linked_group,
+    person_id,
+    remove_from_team,
+    stored,
+    stored_when,
+)
+from tests.support.schedules import Clock
+
+WEDNESDAY = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+
+
+async def record_findings(fake, db, manager, group) -> None:
+    """The group agrees on area 1 and notes a strength and two improvements."""
+    await manager.command("/consensus", "1", chat=group)
+    poll = await group.wait_for_message(predicate=lambda m: m.poll is not None)
+    await manager.answer_poll(poll, [2])
+    await stored_when(db, lambda rows: len(rows) == 1, ConsensusVote)
+    await manager.press(poll, "🛑 Close the vote")
+    strengths = await group.wait_for_message(contains="strengths")
+    improvements = await group.wait_for_message(contains="opportunities for improvement")
+    await manager.send("We listen <well>", chat=group, reply_to=strengths)
+    await group.wait_for_message(contains="Noted as a strength")
+    await manager.send(
+        "- Write the steps down\n- Train new staff & temps", chat=group, reply_to=improvements
+    )
+    await group.wait_for_message(contains="Noted as an opportunity")
+
+
+async def test_findings_become_priorities_actions_owners_and_follow_up(fake, db):
+    clock = Clock(WEDNESDAY)
+    async with running_bot(fake, db.url, clock=clock):
+        maria, token = await start_team(fake)
+        sam, _first = await join(fake, "Sam", token)
+        ana, _first = await join(fake, "Ana", token)
+        group = await linked_group(fake, maria)
+        await record_findings(fake, db, maria, group)
+
+        # Managers pick priorities among the OFIs.
+        await maria.command("/themes")
+        findings = await maria.wait_for_message(contains="Findings of the consensus")
+        assert "Train new staff &amp; temps" not in findings.text  # plain text as people see it
+        assert "Train new staff & temps" in findings.text
+        assert "We listen <well>" in findings.text
+        await maria.wait_for_message(contains="No key themes chosen yet")
+        await maria.press(findings, "⭐ 1.1 Write the steps down")
+        themes = await maria.wait_for_message(contains="Key themes")
+        assert "1. Write the steps down" in themes.text
+        await maria.press(findings, "⭐ 1.2 Train new staff & temps")
+        themes = await maria.wait_for_message(contains="Key themes")
+        assert "2. Train new staff & temps" in themes.text
+        assert not any(text.startswith("⭐") for text in findings.button_texts)
+        assert all(len(d.encode()) <= 64 for row in themes.buttons for _t, d in row if d)
+
+        # Action 1 from a priority: owner and due date by buttons; Sam is told at once.
+        await maria.press(themes, "➕ Action for 1")
+        ask = await maria.wait_for_message(contains="Who owns this action?")
+        await maria.press(ask, "Sam")
+        await maria.wait_for_edit(ask)
+        assert "When is it due?" in ask.text
+        await maria.press(ask, "In a week")
+        await maria.wait_for_edit(ask)
+        assert "Action saved" in ask.text and "Due: 2027-03-17" in ask.text
+        notice = await sam.wait_for_message(contains="gave you an improvement action")
+        assert "Write the steps down" in notice.text and "Due: 2027-03-17" in notice.text
+        assert notice.button_texts == ["▶️ Started", "✅ Done", "⛔ Blocked"]
+
+        # Action 2 with /action and a date typed as English speakers write it.
+        await maria.command("/action", "4/30/2027 Review the <checklist>")
+        ask = await maria.wait_for_message(contains="Who owns this action?")
+        assert "Review the <checklist>" in ask.text
+        await maria.press(ask, "Sam")
+        await maria.wait_for_edit(ask)
+        assert "Action saved" in ask.text and "Due: 2027-04-30" in ask.text
+        second = await sam.wait_for_message(contains="Review the <checklist>")
+
+        # The owner marks the first started from the notice, in one tap.
+        await sam.press(notice, "▶️ Started")
+        await sam.wait_for_edit(notice)
+        assert "▶️ started" in notice.text and "▶️ Started" not in notice.button_texts
+        (first_row,) = await stored(db, Action, Action.due_date == datetime(2027, 3, 17).date())
+        assert first_row.status == ActionStatus.STARTED
+
+        # A week later the first is overdue: the owner's card and the managers' filter say so.
+        clock.now = WEDNESDAY + timedelta(days=8)
+        await sam.command("/actions")
+        card = await sam.wait_for_message(contains="Write the steps down")
+        assert "Due: 2027-03-17 — overdue" in card.text
+        await sam.wait_for_message(contains="Review the <checklist>")
+        await maria.command("/actions")
+        await maria.wait_for_message(contains="You own no open improvement actions")
+        listing = await maria.wait_for_message(contains="Actions of")
+        assert "Write the steps down" in listing.text and "Review the" in listing.text
+        await maria.press(listing, "Overdue")
+        await maria.wait_for_edit(listing)
+        assert "Write the steps down" in listing.text and "⏰" in listing.text
+        assert "Review the" not in listing.text
+
+        # The second is done; then Sam leaves and the first goes back to the managers.
+        await sam.press(second, "✅ Done")
+        await sam.wait_for_edit(second)
+        assert "✅ done" in second.text and not second.buttons
+        await remove_from_team(fake, db, maria, sam)
+        await maria.command("/actions")
+        listing = await maria.wait_for_message(contains="Actions of")
+        assert "⚠️ needs an owner" in listing.text and "Write the steps down" in listing.text
+        rows = {row.title: row for row in await stored(db, Action)}
+        assert rows["Write the steps down"].owner_id is None
+        assert rows["Write the steps down"].status == ActionStatus.STARTED  # nothing else lost
+        assert rows["Review the <checklist>"].status == ActionStatus.DONE
+        history = [
+            e.kind for e in await stored(db, ActionEvent, ActionEvent.action_id == first_row.id)
+        ]
+        assert history == ["created", "owner", "due", "started", "released"]
+
+        # A manager gives it to Ana.
+        await maria.command("/actions")
+        await maria.wait_for_message(contains="Actions of")
+        await ana.command("/actions")
+        await ana.wait_for_message(contains="You own no open improvement actions")
+        reassign = await maria_card(maria, rows["Write the steps down"].id)
+        await maria.press(reassign, "Ana")
+        await maria.wait_for_edit(reassign)
+        assert "Owner: Ana" in reassign.text
+        await ana.wait_for_message(contains="gave you an improvement action")
+
+
+async def maria_card(maria, action_id: int):
+    """The owner buttons for an action, as a manager's 👤 Reassign shows them."""
+    listing = maria.last_message
+    await maria.press_data(listing, action_data(ActionStep.REASSIGN, action_id))
+    await maria.wait_for_edit(listing)
+    assert "Who owns this action?" in listing.text
+    return listing
+
+
+async def test_members_and_other_teams_cannot_create_reassign_or_drop(fake, bot, db):
+    maria, token = await start_team(fake)
+    sam, _first = await join(fake, "Sam", token)
+    group = await linked_group(fake, maria)
+    await record_findings(fake, db, maria, group)
+    await maria.command("/action", "Write it down")
+    ask = await maria.wait_for_message(contains="Who owns this action?")
+    await maria.press(ask, "Sam")
+    await maria.wait_for_edit(ask)
+    await maria.press(ask, "In two weeks")
+    await sam.wait_for_message(contains="gave you an improvement action")
+    (action,) = await stored(db, Action)
+
+    # A member: no /action, no picking themes, no reassigning or dropping, even forged.
+    await sam.command("/action", "Something")
+    await sam.wait_for_message(contains="Only the team's managers")
+    await sam.command("/themes")
+    themes = await sam.wait_for_message(contains="Key themes")
+    assert not themes.buttons
+    for data in (
+        action_data(ActionStep.DROP, action.id),
+        action_data(ActionStep.REASSIGN, action.id),
+        action_data(ActionStep.OWNER, action.id, await person_id(db, sam)),
+        theme_pick_data("p", action.round_id, 0, "0" * 8),
+    ):
+        before = alerts_of(sam)
+        await sam.press_data(themes, data)
+        assert "managers" in await alert_for(fake, sam, before)
+
+    # Another team's manager: nothing of this team's, whatever the button says.
+    zoe, _token = await start_team(fake, "Zoe")
+    await zoe.command("/actions")
+    mine = await zoe.wait_for_message(contains="Actions of")
+    assert "Write it down" not in mine.text
+    for data in (
+        action_data(ActionStep.DROP, action.id),
+        action_data(ActionStep.DONE, action.id),
+        action_data(ActionStep.OWNER, action.id, await person_id(db, zoe)),
+    ):
+        before = alerts_of(zoe)
+        await zoe.press_data(mine, data)
+        assert "not in that team" in await alert_for(fake, zoe, before)
+    before = alerts_of(zoe)
+    await zoe.press_data(mine, action_data(ActionStep.DONE, 999_999))
+    assert "no longer exists" in await alert_for(fake, zoe, before)
+    (after,) = await stored(db, Action)
+    assert (after.status, after.owner_id) == (ActionStatus.OPEN, action.owner_id)
+    assert not await stored(db, KeyTheme)
+    assert MATURITY_LEVELS  # the pack's levels were used by the vote above
