@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from storage.statuses import OPEN_ACTION_STATUSES
+from storage.statuses import OPEN_ACTION_STATUSES, ActionStatus
 
 OFI_KEY_CHARS = 8
 # "- x", "* x", "• x", "1. x", "2) x": the ways people start an item in a chat message.
@@ -151,3 +151,49 @@ def parse_typed_date(text: str, language: str, today: date) -> date | None:
     except ValueError:
         return None
     return day if day >= today else None
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """An action as the digest reads it: what, whose (None: needs an owner), where it stands."""
+
+    title: str
+    owner: str | None
+    status: str
+    due: date | None
+    done_on: date | None = None  # the team's date it was marked done
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """The digest's actions section: done since last week, due this week, overdue, blocked."""
+
+    done: tuple[PlanItem, ...]
+    due_this_week: tuple[PlanItem, ...]
+    overdue: tuple[PlanItem, ...]
+    blocked: tuple[PlanItem, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.done or self.due_this_week or self.overdue or self.blocked)
+
+
+def plan_summary(items: Iterable[PlanItem], today: date) -> PlanSummary:
+    """Sort a team's actions into the digest's four lists. Done counts within the last seven
+    days; a blocked action is listed as blocked even when also overdue (the block is the news)."""
+    since = today - timedelta(days=7)
+    done, due_week, overdue, blocked = [], [], [], []
+    for item in sorted(items, key=lambda i: (i.due is None, i.due or today, i.title)):
+        if item.status == ActionStatus.DONE:
+            if item.done_on is not None and item.done_on > since:
+                done.append(item)
+            continue
+        if item.status == ActionStatus.BLOCKED:
+            blocked.append(item)
+            continue
+        state = due_state(item.status, item.due, today)
+        if state is DueState.OVERDUE:
+            overdue.append(item)
+        elif state is DueState.THIS_WEEK:
+            due_week.append(item)
+    return PlanSummary(tuple(done), tuple(due_week), tuple(overdue), tuple(blocked))

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from bot.domain.actions import PlanSummary
 from bot.domain.progress import Statuses, area_done, team_progress
 from criteria.model import Pack
 
@@ -94,6 +95,7 @@ class Digest:
     unreachable: tuple[str, ...]
     heatmap: Heatmap
     numbers: DigestNumbers
+    plan: PlanSummary | None = None  # the improvement actions section (managers' digest)
 
     @property
     def percent(self) -> int:

@@ -184,7 +184,9 @@ async def action_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
                 query, view.ask_owner_text(action), view.owner_keyboard(action.id, members)
             )
         else:  # DROP
-            await actions.set_status(turn.session, action, ActionStatus.DROPPED, turn.person.id)
+            await actions.set_status(
+                turn.session, action, ActionStatus.DROPPED, turn.person.id, turn.now
+            )
             await turn.commit()
             await query.answer(_("Dropped"))
             await _show_card(turn, context, query, action, manager=True)
@@ -260,7 +262,7 @@ async def _owner_update(turn: Turn, context, query, action: Action, status, role
     if action.status not in OPEN_ACTION_STATUSES:
         await query.answer(_(CLOSED_TEXT), show_alert=True)
         return
-    await actions.set_status(turn.session, action, status, turn.person.id)
+    await actions.set_status(turn.session, action, status, turn.person.id, turn.now)
     await turn.commit()
     await query.answer(view.status_text(status))
     await _show_card(turn, context, query, action, manager=role == Role.MANAGER)

@@ -8,18 +8,21 @@ leaving. The rules (what is overdue, who is nudged) live in bot.domain.actions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
+from bot.domain.actions import PlanItem, PlanSummary, plan_summary
 from storage.models import Action, ActionEvent, KeyTheme, Person
 from storage.statuses import OPEN_ACTION_STATUSES, ActionStatus
 from storage.types import utcnow
 
 PRIORITY, STRENGTH = "priority", "strength"
 LIST_LIMIT = 50  # /actions lists at most this many; the rest are counted
+PLAN_LIMIT = 500  # the digest reads at most this many of a team's actions
 
 
 async def themes_of_round(session: AsyncSession, round_id: int) -> list[KeyTheme]:
@@ -146,13 +149,20 @@ async def set_due(session: AsyncSession, action: Action, due: date, by: int) -> 
 
 
 async def set_status(
-    session: AsyncSession, action: Action, status: ActionStatus, by: int, note: str | None = None
+    session: AsyncSession,
+    action: Action,
+    status: ActionStatus,
+    by: int,
+    now: datetime,
+    note: str | None = None,
 ) -> None:
+    """`now` is the bot's clock: when an action was done decides the digest's "done since last
+    week"."""
     action.status = status
     action.blocked_reason = note if status is ActionStatus.BLOCKED else None
-    action.updated_at = utcnow()
+    action.updated_at = now
     session.add(action)
-    session.add(ActionEvent(action_id=action.id, person_id=by, kind=str(status), note=note))
+    session.add(ActionEvent(action_id=action.id, person_id=by, kind=str(status), note=note, at=now))
     await session.flush()
 
 
@@ -235,3 +245,32 @@ async def release_actions(
         ],
     )
     return len(ids)
+
+
+async def plan_of_team(session: AsyncSession, team_id: int, today: date, zone: str) -> PlanSummary:
+    """The digest's actions section as of the team's `today` (one statement): the open ones,
+    and those done in the last week."""
+    tz = ZoneInfo(zone)
+    # A little wider than a week: the domain cuts by the team's dates.
+    recent = datetime.combine(today - timedelta(days=8), time(0, 0), tzinfo=tz)
+    rows = await session.execute(
+        select(Action, Person)
+        .outerjoin(Person, Person.id == Action.owner_id)
+        .where(
+            Action.team_id == team_id,
+            Action.status.in_(OPEN_ACTION_STATUSES)
+            | ((Action.status == ActionStatus.DONE) & (Action.updated_at >= recent)),
+        )
+        .limit(PLAN_LIMIT)
+    )
+    items = [
+        PlanItem(
+            action.title,
+            _owner_name(owner),
+            action.status,
+            action.due_date,
+            action.updated_at.astimezone(tz).date() if action.status == ActionStatus.DONE else None,
+        )
+        for action, owner in rows.all()
+    ]
+    return plan_summary(items, today)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot.domain.digest import Digest, DigestNumbers, build_digest
+from bot.services.actions import plan_of_team
 from bot.services.deliveries import DeliveryKind, latest_run_detail
 from bot.services.schedules import team_zone
 from criteria.model import Pack
@@ -52,6 +53,8 @@ async def compose_digest(
         if previous_at
         else None,
     )
+    plan = await plan_of_team(session, team.id, today, team_zone(team, "UTC"))
+    digest = replace(digest, plan=plan)
     groups: tuple[int, ...] = ()
     if team.digest_to_group:
         groups = tuple(

@@ -9,6 +9,7 @@ import pytest
 from bot.domain.actions import (
     ActionFacts,
     DueState,
+    PlanItem,
     due_choice,
     due_state,
     is_overdue,
@@ -17,6 +18,7 @@ from bot.domain.actions import (
     ofi_key,
     owners_to_nudge,
     parse_typed_date,
+    plan_summary,
     week_of,
 )
 from storage.statuses import ActionStatus
@@ -93,3 +95,22 @@ def test_due_choices_and_typed_dates_in_the_persons_locale():
     assert parse_typed_date("2027-03-09", "en", today) is None  # in the past
     assert parse_typed_date("31/02/2027", "es", today) is None
     assert parse_typed_date("soon", "en", today) is None
+
+
+def test_the_digest_sorts_actions_into_done_due_overdue_and_blocked():
+    today = date(2027, 3, 10)  # a Wednesday
+    items = [
+        PlanItem("Done lately", "Sam", ActionStatus.DONE, date(2027, 3, 1), date(2027, 3, 8)),
+        PlanItem("Done long ago", "Sam", ActionStatus.DONE, None, date(2027, 3, 3)),
+        PlanItem("Friday", None, ActionStatus.OPEN, date(2027, 3, 12)),
+        PlanItem("Late", "Ana", ActionStatus.STARTED, date(2027, 3, 9)),
+        PlanItem("Stuck", "Ana", ActionStatus.BLOCKED, date(2027, 3, 1)),
+        PlanItem("Next week", "Ana", ActionStatus.OPEN, date(2027, 3, 15)),
+        PlanItem("Dropped", "Ana", ActionStatus.DROPPED, date(2027, 3, 1)),
+    ]
+    summary = plan_summary(items, today)
+    assert [i.title for i in summary.done] == ["Done lately"]
+    assert [i.title for i in summary.due_this_week] == ["Friday"]
+    assert [i.title for i in summary.overdue] == ["Late"]
+    assert [i.title for i in summary.blocked] == ["Stuck"]
+    assert plan_summary([], today).empty

@@ -121,6 +121,16 @@ async def test_findings_become_priorities_actions_owners_and_follow_up(fake, db)
         await sam.press(second, "✅ Done")
         await sam.wait_for_edit(second)
         assert "✅ done" in second.text and not second.buttons
+        # The managers' digest gains the actions section.
+        await maria.command("/digest")
+        digest = await maria.wait_for_message(contains="Improvement actions")
+        assert (
+            "✅ Done since last week (1)\n• Review the <checklist> — Sam · 2027-04-30"
+            in digest.text
+        )
+        assert "⏰ Overdue (1)\n• Write the steps down — Sam · 2027-03-17" in digest.text
+        assert "Blocked" not in digest.text
+
         await remove_from_team(fake, db, maria, sam)
         await maria.command("/actions")
         listing = await maria.wait_for_message(contains="Actions of")
