@@ -105,18 +105,23 @@ class ActionFacts:
 
 
 def owners_to_nudge(
-    actions: Iterable[ActionFacts], today: date, away_until: dict[int, date | None]
+    actions: Iterable[ActionFacts],
+    now: datetime,
+    paused_until: dict[int, datetime | None],
+    unreachable: set[int] = frozenset(),
 ) -> dict[int, list[int]]:
     """Owner id -> their open actions, for this week's nudge: every owner with something still to
-    do, except those away (an /away date on or after today) and actions with no owner."""
+    do, except those away (/away: paused until after `now`) or who blocked the bot; actions with
+    no owner nudge nobody (they are in the managers' digest)."""
     nudged: dict[int, list[int]] = {}
     for action in actions:
-        if action.owner_id is None or action.status not in OPEN_ACTION_STATUSES:
+        owner = action.owner_id
+        if owner is None or action.status not in OPEN_ACTION_STATUSES or owner in unreachable:
             continue
-        away = away_until.get(action.owner_id)
-        if away is not None and away >= today:
+        paused = paused_until.get(owner)
+        if paused is not None and paused > now:
             continue
-        nudged.setdefault(action.owner_id, []).append(action.action_id)
+        nudged.setdefault(owner, []).append(action.action_id)
     return nudged
 
 

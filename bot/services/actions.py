@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot.domain.actions import PlanItem, PlanSummary, plan_summary
-from storage.models import Action, ActionEvent, KeyTheme, Person
+from storage.models import Action, ActionEvent, KeyTheme, Membership, Person
 from storage.statuses import OPEN_ACTION_STATUSES, ActionStatus
 from storage.types import utcnow
 
@@ -274,3 +274,17 @@ async def plan_of_team(session: AsyncSession, team_id: int, today: date, zone: s
         for action, owner in rows.all()
     ]
     return plan_summary(items, today)
+
+
+async def owned_open_actions(session: AsyncSession, team_id: int) -> list[tuple[Action, Person]]:
+    """The team's open actions whose owner is still in the team, with the owner, soonest due
+    first (one statement, on the team-and-status index)."""
+    rows = await session.execute(
+        select(Action, Person)
+        .join(Person, Person.id == Action.owner_id)
+        .join(Membership, (Membership.person_id == Person.id) & (Membership.team_id == team_id))
+        .where(Action.team_id == team_id, Action.status.in_(OPEN_ACTION_STATUSES))
+        .order_by(Person.id, Action.due_date.is_(None), Action.due_date, Action.id)
+        .limit(PLAN_LIMIT)
+    )
+    return [(action, person) for action, person in rows.all()]

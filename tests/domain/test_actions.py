@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -70,7 +70,6 @@ def test_overdue_starts_at_local_midnight_across_a_dst_change():
 
 
 def test_owners_with_open_actions_are_nudged_unless_away():
-    today = date(2027, 3, 10)
     actions = [
         ActionFacts(1, 10, ActionStatus.OPEN, date(2027, 3, 20)),
         ActionFacts(2, 10, ActionStatus.BLOCKED, None),
@@ -79,8 +78,10 @@ def test_owners_with_open_actions_are_nudged_unless_away():
         ActionFacts(5, 12, ActionStatus.STARTED, date(2027, 3, 1)),
         ActionFacts(6, 13, ActionStatus.OPEN, date(2027, 3, 1)),
     ]
-    away = {12: date(2027, 3, 10), 13: date(2027, 3, 9)}  # 12 away today; 13 came back
-    assert owners_to_nudge(actions, today, away) == {10: [1, 2], 13: [6]}
+    now = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+    away = {12: now + timedelta(days=1), 13: now - timedelta(minutes=1)}  # 13 came back
+    assert owners_to_nudge(actions, now, away) == {10: [1, 2], 13: [6]}
+    assert owners_to_nudge(actions, now, away, unreachable={10}) == {13: [6]}
 
 
 def test_due_choices_and_typed_dates_in_the_persons_locale():
