@@ -26,6 +26,7 @@ from bot.core.update_log import instrument_handlers
 from bot.group import charts as group_charts
 from bot.group import compare, consensus
 from bot.group import linking as groups
+from bot.group import themes as group_themes
 from bot.manage import actions as improvement_actions
 from bot.manage import digest, rounds, schedule, team_admin, themes
 from bot.manage import exports as exporting
@@ -111,6 +112,7 @@ def build_application(
     exporting.register(application, Groups.FEATURES)
     # Improvement plans: key themes, actions with owners and due dates.
     themes.register(application, Groups.FEATURES)
+    group_themes.register(application, Groups.FEATURES)
     improvement_actions.register(application, Groups.FEATURES)
     guards.register_last(application, Groups.FEATURES)  # keep last: see Groups
     application.add_error_handler(on_error)

@@ -201,6 +201,7 @@ COMMANDS = (
         MEMBER,
         N_("What the team agreed per area; managers: /consensus N to vote"),
     ),
+    Command("themes", Chat.GROUP, MEMBER, N_("The team's key themes: priorities and strengths")),
     Command("heatmap", Chat.GROUP, MEMBER, N_("Picture: members × areas answered")),
     Command("ratings", Chat.GROUP, MEMBER, N_("Picture: maturity ratings per area")),
     Command(

@@ -20,15 +20,19 @@ from bot.core.i18n import attachment_label, member_label
 from bot.domain.compare import anonymous_numbers
 from criteria.model import Pack
 from storage.models import (
+    Action,
     Answer,
     AnswerAttachment,
     AssessmentRound,
     Consensus,
+    KeyTheme,
     Membership,
+    Person,
     Role,
     Team,
 )
 from storage.queries import display_name, team_members
+from storage.statuses import ActionStatus
 from storage.types import utcnow
 
 
@@ -81,6 +85,27 @@ class ConsensusRecord:
 
 
 @dataclass(frozen=True)
+class ThemeRecord:
+    """A key theme of the round: a priority or a strength to keep (bot/export/plan.py)."""
+
+    kind: str
+    area_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """An improvement action of the round, as the action plan lists it."""
+
+    title: str
+    area_id: str
+    owner: str | None  # None: needs an owner
+    due_date: date | None
+    status: str
+    blocked_reason: str | None
+
+
+@dataclass(frozen=True)
 class RoundReport:
     """One team's round, with what is needed to compare it with the round before."""
 
@@ -97,6 +122,9 @@ class RoundReport:
     # The answers of earlier_rounds[0], for the trend between the latest two rounds.
     previous_answers: tuple[StatusRecord, ...] = ()
     generated_at: datetime = field(default_factory=utcnow)
+    # The improvement plan (bot/export/plan.py): key themes, then the actions.
+    themes: tuple[ThemeRecord, ...] = ()
+    actions: tuple[ActionRecord, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -193,7 +221,10 @@ async def gather_round_report(
         )
         previous_answers = tuple(StatusRecord(*row) for row in rows.all())
 
+    themes, actions = await _plan_records(session, round_id)
     return RoundReport(
+        themes=themes,
+        actions=actions,
         team_name=team.name,
         timezone=team.timezone,
         anonymous=team.anonymous_compare,
@@ -204,6 +235,37 @@ async def gather_round_report(
         consensus={row.area_id: _consensus_record(row) for row in consensus_rows},
         earlier_rounds=earlier,
         previous_answers=previous_answers,
+    )
+
+
+async def _plan_records(
+    session: AsyncSession, round_id: int
+) -> tuple[tuple[ThemeRecord, ...], tuple[ActionRecord, ...]]:
+    """The round's key themes and its actions (not drafts), with owners' names (two statements)."""
+    themes = await session.execute(
+        select(KeyTheme)
+        .where(KeyTheme.round_id == round_id)
+        .order_by(KeyTheme.kind, KeyTheme.rank, KeyTheme.id)
+    )
+    rows = await session.execute(
+        select(Action, Person)
+        .outerjoin(Person, Person.id == Action.owner_id)
+        .where(Action.round_id == round_id, Action.status != ActionStatus.DRAFT)
+        .order_by(Action.due_date.is_(None), Action.due_date, Action.id)
+    )
+    return (
+        tuple(ThemeRecord(t.kind, t.area_id, t.text) for t in themes.scalars()),
+        tuple(
+            ActionRecord(
+                a.title,
+                a.area_id,
+                display_name(owner) if owner else None,
+                a.due_date,
+                a.status,
+                a.blocked_reason,
+            )
+            for a, owner in rows.all()
+        ),
     )
 
 

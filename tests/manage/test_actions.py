@@ -8,14 +8,23 @@ Driven through the fake Bot API on SQLite and PostgreSQL, with the bot's clock s
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
+from openpyxl import load_workbook
+
 from bot.core.callbacks import ActionStep, action_data, theme_pick_data
+from bot.export.bundle import build_exports
+from bot.export.data import gather_round_report
+from bot.export.markdown import build_markdown
+from bot.export.pdf import build_pdf
+from bot.export.xlsx import build_xlsx
 from criteria.model import MATURITY_LEVELS
 from storage.models import Action, ActionEvent, ConsensusVote, KeyTheme
 from storage.statuses import ActionStatus
 from tests.support.botrunner import running_bot
-from tests.support.flows import start_team
+from tests.support.flows import PACK, start_team
 from tests.support.groups import (
     alert_for,
     alerts_of,
@@ -72,6 +81,10 @@ async def test_findings_become_priorities_actions_owners_and_follow_up(fake, db)
         assert "2. Train new staff & temps" in themes.text
         assert not any(text.startswith("⭐") for text in findings.button_texts)
         assert all(len(d.encode()) <= 64 for row in themes.buttons for _t, d in row if d)
+
+        await maria.command("/themes", chat=group)
+        shared = await group.wait_for_message(contains="Key themes")
+        assert "1. Write the steps down" in shared.text and not shared.buttons
 
         # Action 1 from a priority: owner and due date by buttons; Sam is told at once.
         await maria.press(themes, "➕ Action for 1")
@@ -154,6 +167,23 @@ async def test_findings_become_priorities_actions_owners_and_follow_up(fake, db)
         await maria.wait_for_edit(reassign)
         assert "Owner: Ana" in reassign.text
         await ana.wait_for_message(contains="gave you an improvement action")
+
+    # The exports carry the plan: key themes first, the actions per area, the plan as a table.
+    (first_row,) = await stored(db, Action, Action.id == first_row.id)
+    async with db.sessions() as session:
+        report = await gather_round_report(session, PACK, first_row.team_id, first_row.round_id)
+    markdown = build_markdown(report)
+    assert markdown.index("## Key themes") < markdown.index("## Action plan")
+    assert "1\\. Write the steps down (Product offering)" in markdown
+    assert "| Write the steps down | Product offering | Ana | 2027-03-17 | started |" in markdown
+    assert "| Review the \\<checklist\\> |  | Sam | 2027-04-30 | done |" in markdown
+    files = {f.filename.rsplit("-", 1)[-1]: f for f in build_exports(report)}
+    plan_rows = list(csv.reader(io.StringIO(files["actions.csv"].content.decode("utf-8-sig"))))
+    assert plan_rows[0] == ["Action", "Area", "Owner", "Due", "Status"]
+    assert [row[0] for row in plan_rows[1:]] == ["Write the steps down", "Review the <checklist>"]
+    sheet = load_workbook(io.BytesIO(build_xlsx(report)))["Action plan"]
+    assert sheet["A2"].value == "Write the steps down" and sheet["C2"].value == "Ana"
+    assert build_pdf(report).startswith(b"%PDF")
 
 
 async def maria_card(maria, action_id: int):
