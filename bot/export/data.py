@@ -153,7 +153,7 @@ class RoundReport:
 async def gather_round_report(
     session: AsyncSession, pack: Pack, team_id: int, round_id: int
 ) -> RoundReport:
-    """Everything one round's export shows, in six or seven statements whatever the team size.
+    """Everything one round's export shows, in eight or nine statements whatever the team size.
 
     Only the team's current members' answers are included: someone who left the team took
     their consent to be quoted with them. Raises LookupError if the round is not the team's,
