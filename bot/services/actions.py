@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot.domain.actions import PlanItem, PlanSummary, plan_summary
-from storage.models import Action, ActionEvent, KeyTheme, Membership, Person
+from storage.models import Action, ActionEvent, KeyTheme, Membership, Person, Team
 from storage.statuses import OPEN_ACTION_STATUSES, ActionStatus
 from storage.types import utcnow
 
@@ -288,3 +288,33 @@ async def owned_open_actions(session: AsyncSession, team_id: int) -> list[tuple[
         .limit(PLAN_LIMIT)
     )
     return [(action, person) for action, person in rows.all()]
+
+
+async def plan_data(session: AsyncSession, person_id: int) -> dict[str, list[dict]]:
+    """For /mydata: the actions the person owns or created, what they changed on any action,
+    and the key themes they chose (three statements)."""
+    owned_or_created = await session.execute(
+        select(Action, Team.name)
+        .join(Team, Team.id == Action.team_id)
+        .where((Action.owner_id == person_id) | (Action.created_by == person_id))
+        .order_by(Action.id)
+    )
+    events = await session.execute(
+        select(ActionEvent).where(ActionEvent.person_id == person_id).order_by(ActionEvent.id)
+    )
+    themes = await session.execute(
+        select(KeyTheme, Team.name)
+        .join(Team, Team.id == KeyTheme.team_id)
+        .where(KeyTheme.created_by == person_id)
+        .order_by(KeyTheme.id)
+    )
+    return {
+        "improvement_actions": [
+            {"team": team, **action.model_dump(mode="json")}
+            for action, team in owned_or_created.all()
+        ],
+        "action_changes": [event.model_dump(mode="json") for event in events.scalars()],
+        "key_themes_chosen": [
+            {"team": team, **theme.model_dump(mode="json")} for theme, team in themes.all()
+        ],
+    }

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, select
 
 from bot.domain.team_rules import must_hand_over
+from bot.services.actions import plan_data
 from storage.models import (
     Answer,
     AnswerMessage,
@@ -65,7 +66,7 @@ async def _with_team_name(
 
 
 async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
-    """Everything stored about the person, as one JSON-ready document (twelve statements)."""
+    """Everything stored about the person, as one JSON-ready document (fifteen statements)."""
     memberships = await _with_team_name(session, Membership, Membership.person_id == person.id)
     answer_rows = (
         await session.execute(
@@ -167,6 +168,8 @@ async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
             {"team": team_name, **_plain(removal, ("person_id", "removed_by"))}
             for removal, team_name in removals_made
         ],
+        # Improvement plans: actions they own or created, their changes, themes they chose.
+        **await plan_data(session, person.id),
     }
 
 
