@@ -161,6 +161,7 @@ class ActionStep(StrEnum):
     BLOCK = "bl"
     REASSIGN = "re"  # show the owner buttons again
     DROP = "dr"
+    CARRY = "kp"  # a new round's walk-through: keep it, carried into the new round
 
 
 ACTION_PATTERN = re.compile(

@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 from bot.core import i18n
 from bot.core.callbacks import ACTION_FILTER_PATTERN, ACTION_PATTERN, ActionStep
 from bot.core.commands import Chat, Need, command_handler
-from bot.core.i18n import N_, _
+from bot.core.i18n import N_, _, ngettext
 from bot.core.private_gate import MANAGERS_ONLY_TEXT, refused
 from bot.core.render import edit_quietly
 from bot.core.runtime import runtime
@@ -29,7 +29,7 @@ from bot.services import actions
 from bot.services.membership import role_in_team
 from bot.services.schedules import team_zone
 from storage.models import Action, AssessmentRound, KeyTheme, Person, Role, Team
-from storage.queries import display_name, team_members
+from storage.queries import current_round, display_name, team_members
 from storage.statuses import OPEN_ACTION_STATUSES, ActionStatus
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,9 @@ async def action_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if action.status in (ActionStatus.DONE, ActionStatus.DROPPED):
             await query.answer(_(CLOSED_TEXT), show_alert=True)
             return
-        if step is ActionStep.OWNER:
+        if step is ActionStep.CARRY:
+            await _carry(turn, context, query, action)
+        elif step is ActionStep.OWNER:
             await _choose_owner(turn, context, query, action, arg)
         elif step is ActionStep.DUE:
             await _choose_due(turn, context, query, action, arg)
@@ -255,8 +257,10 @@ async def _choose_due(turn: Turn, context, query, action: Action, days: int | No
 
 
 async def _owner_update(turn: Turn, context, query, action: Action, status, role: str) -> None:
-    """Started, done or blocked, by the action's owner, from any message about it."""
-    if action.owner_id != turn.person.id:
+    """Started, done or blocked, by the action's owner, from any message about it; a manager
+    may also mark one done (a new round's walk-through closes what was finished)."""
+    manager_done = status is ActionStatus.DONE and role == Role.MANAGER
+    if action.owner_id != turn.person.id and not manager_done:
         await query.answer(_(OWNER_ONLY_TEXT), show_alert=True)
         return
     if action.status not in OPEN_ACTION_STATUSES:
@@ -266,6 +270,45 @@ async def _owner_update(turn: Turn, context, query, action: Action, status, role
     await turn.commit()
     await query.answer(view.status_text(status))
     await _show_card(turn, context, query, action, manager=role == Role.MANAGER)
+
+
+async def _carry(turn: Turn, context, query, action: Action) -> None:
+    """➡️ Keep in a new round's walk-through: the action carries on in the team's open round."""
+    current = await current_round(turn.session, action.team_id)
+    if current is None or current.id == action.round_id:
+        await query.answer(_("It is already part of the current round."), show_alert=True)
+        return
+    await actions.carry_into_round(turn.session, action, current.id, turn.person.id, turn.now)
+    await turn.commit()
+    await query.answer(_("Kept"))
+    await _show_card(turn, context, query, action, manager=True)
+
+
+async def walk_through(turn: Turn, message, closed_round_id: int) -> None:
+    """After /round new: each unfinished action of the round just closed, to keep (carried into
+    the new round), mark done or drop, one tap each. Nothing when no new round was opened."""
+    current = await current_round(turn.session, turn.assessment.team.id)
+    if current is None or current.id == closed_round_id:
+        return
+    open_ones = await actions.open_actions_of_round(turn.session, closed_round_id)
+    if not open_ones:
+        return
+    team = turn.assessment.team
+    today = local_today(turn.now, team_zone(team, "UTC"))
+    await message.reply_text(
+        ngettext(
+            "🧭 {count} improvement action is still open. Keep it for the new round, mark it "
+            "done, or drop it:",
+            "🧭 {count} improvement actions are still open. Keep each for the new round, mark it "
+            "done, or drop it:",
+            len(open_ones),
+        ).format(count=len(open_ones))
+    )
+    for line in open_ones[:MAX_CARDS]:
+        await message.reply_text(
+            view.card_text(line.action, turn.pack, line.owner_name, today),
+            reply_markup=view.walk_through_keyboard(line.action),
+        )
 
 
 async def _show_card(

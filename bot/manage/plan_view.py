@@ -276,3 +276,22 @@ async def show_in_place(query, bot, texts: list[str], keyboard) -> None:
     for index, text in enumerate(texts):
         last = index == len(texts) - 1
         await bot.send_message(query.message.chat.id, text, reply_markup=keyboard if last else None)
+
+
+def walk_through_keyboard(action: Action) -> InlineKeyboardMarkup:
+    """A new round's question about an unfinished action: keep, done or drop, one tap each."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    _("➡️ Keep"), callback_data=action_data(ActionStep.CARRY, action.id)
+                ),
+                InlineKeyboardButton(
+                    _("✅ Done"), callback_data=action_data(ActionStep.DONE, action.id)
+                ),
+                InlineKeyboardButton(
+                    _("✖️ Drop"), callback_data=action_data(ActionStep.DROP, action.id)
+                ),
+            ]
+        ]
+    )

@@ -318,3 +318,30 @@ async def plan_data(session: AsyncSession, person_id: int) -> dict[str, list[dic
             {"team": team, **theme.model_dump(mode="json")} for theme, team in themes.all()
         ],
     }
+
+
+async def open_actions_of_round(session: AsyncSession, round_id: int) -> list[ActionLine]:
+    """The round's unfinished actions with their owners, for a new round's walk-through (one
+    statement)."""
+    rows = await session.execute(
+        select(Action, Person)
+        .outerjoin(Person, Person.id == Action.owner_id)
+        .where(Action.round_id == round_id, Action.status.in_(OPEN_ACTION_STATUSES))
+        .order_by(Action.due_date.is_(None), Action.due_date, Action.id)
+        .limit(LIST_LIMIT)
+    )
+    return [ActionLine(action, _owner_name(owner)) for action, owner in rows.all()]
+
+
+async def carry_into_round(
+    session: AsyncSession, action: Action, round_id: int, by: int, now: datetime
+) -> None:
+    """Keep an unfinished action: it belongs to the new round from now on."""
+    previous = action.round_id
+    action.round_id = round_id
+    action.updated_at = now
+    session.add(action)
+    session.add(
+        ActionEvent(action_id=action.id, person_id=by, kind="carried", note=str(previous), at=now)
+    )
+    await session.flush()

@@ -168,22 +168,52 @@ async def test_findings_become_priorities_actions_owners_and_follow_up(fake, db)
         assert "Owner: Ana" in reassign.text
         await ana.wait_for_message(contains="gave you an improvement action")
 
-    # The exports carry the plan: key themes first, the actions per area, the plan as a table.
-    (first_row,) = await stored(db, Action, Action.id == first_row.id)
-    async with db.sessions() as session:
-        report = await gather_round_report(session, PACK, first_row.team_id, first_row.round_id)
-    markdown = build_markdown(report)
-    assert markdown.index("## Key themes") < markdown.index("## Action plan")
-    assert "1\\. Write the steps down (Product offering)" in markdown
-    assert "| Write the steps down | Product offering | Ana | 2027-03-17 | started |" in markdown
-    assert "| Review the \\<checklist\\> |  | Sam | 2027-04-30 | done |" in markdown
-    files = {f.filename.rsplit("-", 1)[-1]: f for f in build_exports(report)}
-    plan_rows = list(csv.reader(io.StringIO(files["actions.csv"].content.decode("utf-8-sig"))))
-    assert plan_rows[0] == ["Action", "Area", "Owner", "Due", "Status"]
-    assert [row[0] for row in plan_rows[1:]] == ["Write the steps down", "Review the <checklist>"]
-    sheet = load_workbook(io.BytesIO(build_xlsx(report)))["Action plan"]
-    assert sheet["A2"].value == "Write the steps down" and sheet["C2"].value == "Ana"
-    assert build_pdf(report).startswith(b"%PDF")
+        # The exports carry the plan: key themes first, the actions per area, the plan as a table.
+        (first_row,) = await stored(db, Action, Action.id == first_row.id)
+        async with db.sessions() as session:
+            report = await gather_round_report(session, PACK, first_row.team_id, first_row.round_id)
+        markdown = build_markdown(report)
+        assert markdown.index("## Key themes") < markdown.index("## Action plan")
+        assert "1\\. Write the steps down (Product offering)" in markdown
+        assert (
+            "| Write the steps down | Product offering | Ana | 2027-03-17 | started |" in markdown
+        )
+        assert "| Review the \\<checklist\\> |  | Sam | 2027-04-30 | done |" in markdown
+        files = {f.filename.rsplit("-", 1)[-1]: f for f in build_exports(report)}
+        plan_rows = list(csv.reader(io.StringIO(files["actions.csv"].content.decode("utf-8-sig"))))
+        assert plan_rows[0] == ["Action", "Area", "Owner", "Due", "Status"]
+        assert [row[0] for row in plan_rows[1:]] == [
+            "Write the steps down",
+            "Review the <checklist>",
+        ]
+        sheet = load_workbook(io.BytesIO(build_xlsx(report)))["Action plan"]
+        assert sheet["A2"].value == "Write the steps down" and sheet["C2"].value == "Ana"
+        assert build_pdf(report).startswith(b"%PDF")
+
+        # A new round walks the manager through the open actions: one kept, one done.
+        await maria.command("/action", "5/31/2027 Update the checklist")
+        ask = await maria.wait_for_message(contains="Who owns this action?")
+        await maria.press(ask, "Ana")
+        await maria.wait_for_edit(ask)
+        await ana.wait_for_message(contains="Update the checklist")
+        await maria.command("/round", "new Spring")
+        await maria.wait_for_message(contains="is open for")
+        await maria.wait_for_message(contains="2 improvement actions are still open")
+        keep = await maria.wait_for_message(contains="Write the steps down")
+        close = await maria.wait_for_message(contains="Update the checklist")
+        assert keep.button_texts == ["➡️ Keep", "✅ Done", "✖️ Drop"]
+        await maria.press(keep, "➡️ Keep")
+        await maria.wait_for_edit(keep)
+        await maria.press(close, "✅ Done")
+        await maria.wait_for_edit(close)
+        assert "✅ done" in close.text
+        rows = {row.title: row for row in await stored(db, Action)}
+        assert rows["Write the steps down"].round_id != rows["Update the checklist"].round_id
+        assert rows["Write the steps down"].status == ActionStatus.STARTED
+        assert rows["Update the checklist"].status == ActionStatus.DONE
+        await maria.command("/actions")
+        listing = await maria.wait_for_message(contains="Actions of")
+        assert "Write the steps down" in listing.text and "Update the checklist" not in listing.text
 
 
 async def maria_card(maria, action_id: int):
