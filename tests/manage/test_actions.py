@@ -20,6 +20,7 @@ from bot.export.data import gather_round_report
 from bot.export.markdown import build_markdown
 from bot.export.pdf import build_pdf
 from bot.export.xlsx import build_xlsx
+from bot.services import actions as plan_actions
 from criteria.model import MATURITY_LEVELS
 from storage.models import Action, ActionEvent, ConsensusVote, KeyTheme
 from storage.statuses import ActionStatus
@@ -35,7 +36,7 @@ from tests.support.groups import (
     stored,
     stored_when,
 )
-from tests.support.schedules import Clock
+from tests.support.schedules import Clock, seed_team
 
 WEDNESDAY = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
 
@@ -274,3 +275,39 @@ async def test_members_and_other_teams_cannot_create_reassign_or_drop(fake, bot,
     assert (after.status, after.owner_id) == (ActionStatus.OPEN, action.owner_id)
     assert not await stored(db, KeyTheme)
     assert MATURITY_LEVELS  # the pack's levels were used by the vote above
+
+
+async def test_plan_reads_cost_the_same_for_3_and_30_owners(fake, db):
+    costs = []
+    for size in (3, 30):
+        seeded = await seed_team(
+            db, fake, manager=f"M{size}", members=tuple(f"P{size}-{n}" for n in range(size))
+        )
+        async with db.sessions() as session:
+            for name, pid in seeded.person_ids.items():
+                session.add(
+                    Action(
+                        team_id=seeded.team_id,
+                        round_id=seeded.round_id,
+                        title=f"Action of {name}",
+                        owner_id=pid,
+                        status=ActionStatus.OPEN,
+                        due_date=WEDNESDAY.date(),
+                    )
+                )
+            await session.commit()
+        async with db.sessions() as session:
+            with db.statements.measure() as cost:
+                await plan_actions.plan_of_team(session, seeded.team_id, WEDNESDAY.date(), "UTC")
+                await plan_actions.team_actions(
+                    session, seeded.team_id, frozenset({ActionStatus.OPEN})
+                )
+                await plan_actions.owned_open_actions(session, seeded.team_id)
+                await plan_actions.open_actions_of_round(session, seeded.round_id)
+                released = await plan_actions.release_actions(
+                    session, seeded.team_id, seeded.person_ids[f"P{size}-0"], None
+                )
+            costs.append(cost.count)
+            assert released == 1
+    # plan, list (count and page), owners' actions, the round's open ones, release (3)
+    assert costs == [8, 8]
