@@ -202,3 +202,21 @@ def plan_summary(items: Iterable[PlanItem], today: date) -> PlanSummary:
         elif state is DueState.THIS_WEEK:
             due_week.append(item)
     return PlanSummary(tuple(done), tuple(due_week), tuple(overdue), tuple(blocked))
+
+
+def area_result(agreed_rating: str | None) -> str | None:
+    """What "how the scores moved" compares per area between two rounds: today the agreed
+    maturity rating of the consensus. When agreed scores per area exist (issue 13), this is the
+    one place to switch to them."""
+    return agreed_rating
+
+
+def result_moves(
+    previous: dict[str, str | None], current: dict[str, str | None], area_ids: Iterable[str]
+) -> list[tuple[str, str | None, str | None]]:
+    """(area id, before, now) for every area with a result in either round, in `area_ids` order."""
+    return [
+        (area_id, previous.get(area_id), current.get(area_id))
+        for area_id in area_ids
+        if previous.get(area_id) or current.get(area_id)
+    ]

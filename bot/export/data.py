@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot.core.i18n import attachment_label, member_label
+from bot.domain.actions import area_result
 from bot.domain.compare import anonymous_numbers
 from criteria.model import Pack
 from storage.models import (
@@ -125,6 +126,10 @@ class RoundReport:
     # The improvement plan (bot/export/plan.py): key themes, then the actions.
     themes: tuple[ThemeRecord, ...] = ()
     actions: tuple[ActionRecord, ...] = ()
+    # Since the previous round: each area's result then (bot.domain.actions.area_result) and
+    # the actions of that round that were done.
+    previous_results: Mapping[str, str | None] = field(default_factory=dict)
+    done_before: tuple[ActionRecord, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -153,7 +158,7 @@ class RoundReport:
 async def gather_round_report(
     session: AsyncSession, pack: Pack, team_id: int, round_id: int
 ) -> RoundReport:
-    """Everything one round's export shows, in eight or nine statements whatever the team size.
+    """Everything one round's export shows, in eight to eleven statements whatever the team size.
 
     Only the team's current members' answers are included: someone who left the team took
     their consent to be quoted with them. Raises LookupError if the round is not the team's,
@@ -222,9 +227,15 @@ async def gather_round_report(
         previous_answers = tuple(StatusRecord(*row) for row in rows.all())
 
     themes, actions = await _plan_records(session, round_id)
+    previous_results: dict[str, str | None] = {}
+    done_before: tuple[ActionRecord, ...] = ()
+    if earlier:
+        previous_results, done_before = await _since_previous(session, earlier[0].id)
     return RoundReport(
         themes=themes,
         actions=actions,
+        previous_results=previous_results,
+        done_before=done_before,
         team_name=team.name,
         timezone=team.timezone,
         anonymous=team.anonymous_compare,
@@ -265,6 +276,37 @@ async def _plan_records(
                 a.blocked_reason,
             )
             for a, owner in rows.all()
+        ),
+    )
+
+
+async def _since_previous(
+    session: AsyncSession, previous_round_id: int
+) -> tuple[dict[str, str | None], tuple[ActionRecord, ...]]:
+    """The previous round's result per area and its done actions (two statements)."""
+    results = await session.execute(
+        select(Consensus.area_id, Consensus.agreed_rating).where(
+            Consensus.round_id == previous_round_id
+        )
+    )
+    done = await session.execute(
+        select(Action, Person)
+        .outerjoin(Person, Person.id == Action.owner_id)
+        .where(Action.round_id == previous_round_id, Action.status == ActionStatus.DONE)
+        .order_by(Action.id)
+    )
+    return (
+        {area_id: area_result(rating) for area_id, rating in results.all()},
+        tuple(
+            ActionRecord(
+                a.title,
+                a.area_id,
+                display_name(owner) if owner else None,
+                a.due_date,
+                a.status,
+                a.blocked_reason,
+            )
+            for a, owner in done.all()
         ),
     )
 

@@ -10,9 +10,11 @@ import io
 from openpyxl.workbook import Workbook
 
 from bot.core.i18n import N_, _
+from bot.domain.actions import area_result, result_moves
 from bot.export.cells import csv_safe
 from bot.export.data import ActionRecord, RoundReport
 from bot.export.report import DATE, Block, Heading, Paragraph, Table
+from bot.export.stats import rating_label
 from storage.statuses import ActionStatus
 
 PLAN_SHEET_TITLE = N_("Action plan")
@@ -104,3 +106,33 @@ def build_actions_csv(report: RoundReport) -> bytes | None:
     for action in report.actions:
         writer.writerow([csv_safe(value) for value in _row(report, action)])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def since_previous_blocks(report: RoundReport) -> list[Block]:
+    """What was done since the previous round, next to how each area's result moved."""
+    if report.previous_round is None:
+        return []
+    current = {
+        area_id: area_result(record.agreed_rating) for area_id, record in report.consensus.items()
+    }
+    moves = result_moves(
+        dict(report.previous_results), current, [area.id for area in report.pack.areas()]
+    )
+    if not moves and not report.done_before:
+        return []
+    titles = {area.id: area.title for area in report.pack.areas()}
+    blocks: list[Block] = [Heading(2, _("Since {round}").format(round=report.previous_round.name))]
+    if moves:
+        rows = tuple(
+            (titles.get(area_id, area_id), _result(before), _result(after))
+            for area_id, before, after in moves
+        )
+        blocks.append(Table((_("Area"), _("Before"), _("Now")), rows))
+    if report.done_before:
+        lines = [f"• {a.title} — {_owner(a)}" for a in report.done_before]
+        blocks += [Heading(3, _("Actions done")), Paragraph("\n".join(lines))]
+    return blocks
+
+
+def _result(rating: str | None) -> str:
+    return rating_label(rating) if rating else "—"

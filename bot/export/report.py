@@ -84,6 +84,7 @@ def report_blocks(report: RoundReport, with_charts: bool = True) -> list[Block]:
     blocks += plan.key_theme_blocks(report)  # a feedback report opens with its key themes
     blocks += _summary_section(report, summaries, with_charts)
     blocks += _trend_section(report, with_charts)
+    blocks += plan.since_previous_blocks(report)
     by_question = report.answers_by_question()
     summary_by_area = {summary.area_id: summary for summary in summaries}
     for category in report.pack.categories:

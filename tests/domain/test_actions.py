@@ -10,6 +10,7 @@ from bot.domain.actions import (
     ActionFacts,
     DueState,
     PlanItem,
+    area_result,
     due_choice,
     due_state,
     is_overdue,
@@ -19,6 +20,7 @@ from bot.domain.actions import (
     owners_to_nudge,
     parse_typed_date,
     plan_summary,
+    result_moves,
     week_of,
 )
 from storage.statuses import ActionStatus
@@ -115,3 +117,9 @@ def test_the_digest_sorts_actions_into_done_due_overdue_and_blocked():
     assert [i.title for i in summary.overdue] == ["Late"]
     assert [i.title for i in summary.blocked] == ["Stuck"]
     assert plan_summary([], today).empty
+
+
+def test_results_move_per_area_in_the_packs_order():
+    assert area_result("defined") == "defined"  # the agreed rating until agreed scores exist
+    moves = result_moves({"b": "reacting", "c": None}, {"a": "defined", "b": "systematic"}, "abc")
+    assert moves == [("a", None, "defined"), ("b", "reacting", "systematic")]

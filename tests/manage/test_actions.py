@@ -216,6 +216,22 @@ async def test_findings_become_priorities_actions_owners_and_follow_up(fake, db)
         listing = await maria.wait_for_message(contains="Actions of")
         assert "Write the steps down" in listing.text and "Update the checklist" not in listing.text
 
+    # The new round's report: what was done since the previous one, next to how results moved.
+    async with db.sessions() as session:
+        report = await gather_round_report(
+            session,
+            PACK,
+            rows["Write the steps down"].team_id,
+            rows["Write the steps down"].round_id,
+        )
+    markdown = build_markdown(report)
+    assert "## Since Round 1" in markdown
+    assert f"| {PACK.areas()[0].title} | {MATURITY_LEVELS[2].label} | — |" in markdown
+    assert (
+        "Update the checklist — Ana" in markdown and "Review the \\<checklist\\> — Sam" in markdown
+    )
+    assert "| Write the steps down | Product offering | Ana | 2027-03-17 | started |" in markdown
+
 
 async def maria_card(maria, action_id: int):
     """The owner buttons for an action, as a manager's 👤 Reassign shows them."""
@@ -274,7 +290,6 @@ async def test_members_and_other_teams_cannot_create_reassign_or_drop(fake, bot,
     (after,) = await stored(db, Action)
     assert (after.status, after.owner_id) == (ActionStatus.OPEN, action.owner_id)
     assert not await stored(db, KeyTheme)
-    assert MATURITY_LEVELS  # the pack's levels were used by the vote above
 
 
 async def test_plan_reads_cost_the_same_for_3_and_30_owners(fake, db):
