@@ -266,17 +266,18 @@ async def _plan_records(
     )
     return (
         tuple(ThemeRecord(t.kind, t.area_id, t.text) for t in themes.scalars()),
-        tuple(
-            ActionRecord(
-                a.title,
-                a.area_id,
-                display_name(owner) if owner else None,
-                a.due_date,
-                a.status,
-                a.blocked_reason,
-            )
-            for a, owner in rows.all()
-        ),
+        tuple(_action_record(a, owner) for a, owner in rows.all()),
+    )
+
+
+def _action_record(action: Action, owner: Person | None) -> ActionRecord:
+    return ActionRecord(
+        action.title,
+        action.area_id,
+        display_name(owner) if owner else None,
+        action.due_date,
+        action.status,
+        action.blocked_reason,
     )
 
 
@@ -297,17 +298,7 @@ async def _since_previous(
     )
     return (
         {area_id: area_result(rating) for area_id, rating in results.all()},
-        tuple(
-            ActionRecord(
-                a.title,
-                a.area_id,
-                display_name(owner) if owner else None,
-                a.due_date,
-                a.status,
-                a.blocked_reason,
-            )
-            for a, owner in done.all()
-        ),
+        tuple(_action_record(a, owner) for a, owner in done.all()),
     )
 
 
