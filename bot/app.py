@@ -27,7 +27,9 @@ from bot.group import charts as group_charts
 from bot.group import compare, consensus
 from bot.group import linking as groups
 from bot.group import scores as group_scores  # issue 13: scoring
-from bot.manage import digest, rounds, schedule, team_admin
+from bot.group import themes as group_themes
+from bot.manage import actions as improvement_actions
+from bot.manage import digest, rounds, schedule, team_admin, themes
 from bot.manage import exports as exporting
 from bot.manage import gap as manage_gap
 from bot.manage import packs as manage_packs
@@ -116,6 +118,10 @@ def build_application(
     rounds.register(application, Groups.FEATURES)
     privacy.register(application, Groups.FEATURES)
     exporting.register(application, Groups.FEATURES)
+    # Improvement plans: key themes, actions with owners and due dates.
+    themes.register(application, Groups.FEATURES)
+    group_themes.register(application, Groups.FEATURES)
+    improvement_actions.register(application, Groups.FEATURES)
     guards.register_last(application, Groups.FEATURES)  # keep last: see Groups
     application.add_error_handler(on_error)
     instrument_handlers(application, first_feature_group=Groups.FEATURES)  # after every handler

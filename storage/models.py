@@ -369,3 +369,69 @@ class UploadedPackTeam(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     pack_row_id: int = Field(foreign_key="uploaded_pack.id", ondelete="CASCADE", index=True)
     team_id: int = Field(foreign_key="team.id", ondelete="CASCADE", index=True)
+
+
+class KeyTheme(SQLModel, table=True):
+    """A team's priority (or a strength worth keeping) picked among a round's OFIs, ranked.
+
+    `ofi_key` is bot.domain.actions.ofi_key of the item's text and `text` a copy of it, so the
+    theme keeps its words when the area's improvements are edited later.
+    """
+
+    __tablename__ = "key_theme"
+    __table_args__ = (
+        UniqueConstraint("round_id", "kind", "area_id", "ofi_key", name="uq_key_theme_item"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE", index=True)
+    round_id: int = Field(foreign_key="assessment_round.id", ondelete="CASCADE", index=True)
+    area_id: str = Field(default="", max_length=80)  # "": the manager's own theme
+    ofi_key: str = Field(max_length=16)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    kind: str = Field(default="priority", max_length=16)  # priority or strength
+    rank: int = Field(default=0)
+    impact: int | None = None
+    effort: int | None = None
+    created_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    created_at: datetime = _timestamp()
+
+
+class Action(SQLModel, table=True):
+    """What will be done about an OFI, by whom and when. No owner: it "needs an owner" (they
+    left the team or asked to be forgotten)."""
+
+    # "Open actions of a team" and "due in a window across all teams" read these indexes.
+    __table_args__ = (
+        Index("ix_action_team_status", "team_id", "status"),
+        Index("ix_action_status_due", "status", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE")
+    round_id: int = Field(foreign_key="assessment_round.id", ondelete="CASCADE", index=True)
+    area_id: str = Field(default="", max_length=80)
+    theme_id: int | None = Field(default=None, foreign_key="key_theme.id", ondelete="SET NULL")
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    owner_id: int | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL", index=True
+    )
+    due_date: date | None = None
+    status: str = Field(default="draft", max_length=16)
+    blocked_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_by: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    created_at: datetime = _timestamp()
+    updated_at: datetime = _timestamp()
+
+
+class ActionEvent(SQLModel, table=True):
+    """The history of an action: who changed what, when."""
+
+    __tablename__ = "action_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", ondelete="CASCADE", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    kind: str = Field(max_length=16)  # created, a status, reassigned, released
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    at: datetime = _timestamp()

@@ -17,3 +17,18 @@ class AnswerStatus(StrEnum):
 # A question counts as done when answered or declared outside the person's area; a skipped one
 # is still to do, but comes after the questions never seen.
 DONE_STATUSES = frozenset({AnswerStatus.ANSWERED, AnswerStatus.NOT_MY_AREA})
+
+
+class ActionStatus(StrEnum):
+    """Where an improvement action stands (action.status); a draft is still being set up."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    STARTED = "started"
+    BLOCKED = "blocked"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+# Still to do: what the owner is nudged about and what can become overdue.
+OPEN_ACTION_STATUSES = frozenset({ActionStatus.OPEN, ActionStatus.STARTED, ActionStatus.BLOCKED})

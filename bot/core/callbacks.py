@@ -193,3 +193,49 @@ def _checked(data: str) -> str:
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         raise ValueError(f"callback data too long: {data!r}")
     return data
+
+
+# Improvement plans (bot/manage/themes.py, bot/manage/actions.py). A theme button names the
+# round, the area by its index in the pack and the item by its key (bot.domain.actions.ofi_key);
+# an action button names the action. The presser's role in the row's team, and the row itself,
+# are read again when pressed.
+THEME_PICK_PATTERN = re.compile(
+    r"^th:(?P<kind>p|s):(?P<round>\d{1,12}):(?P<area>\d{1,3}):(?P<key>[0-9a-f]{8})$"
+)
+THEME_REMOVE_PATTERN = re.compile(r"^th:x:(?P<theme>\d{1,12})$")
+
+
+class ActionStep(StrEnum):
+    """What an action button does; the value is what the button carries."""
+
+    FROM_THEME = "new"  # id: a theme; start an action serving it
+    OWNER = "own"  # id: the action, arg: the person who will own it
+    DUE = "due"  # arg: days ahead (bot.domain.actions.DUE_CHOICES)
+    START = "go"
+    DONE = "ok"
+    BLOCK = "bl"
+    REASSIGN = "re"  # show the owner buttons again
+    DROP = "dr"
+    CARRY = "kp"  # a new round's walk-through: keep it, carried into the new round
+
+
+ACTION_PATTERN = re.compile(
+    rf"^ac:(?P<step>{'|'.join(ActionStep)}):(?P<id>\d{{1,12}})(?::(?P<arg>\d{{1,12}}))?$"
+)
+ACTION_FILTER_PATTERN = re.compile(r"^af:(?P<filter>open|overdue|done)$")
+
+
+def theme_pick_data(kind: str, round_id: int, area_index: int, key: str) -> str:
+    return f"th:{kind}:{round_id}:{area_index}:{key}"
+
+
+def theme_remove_data(theme_id: int) -> str:
+    return f"th:x:{theme_id}"
+
+
+def action_data(step: ActionStep | str, target_id: int, arg: int | None = None) -> str:
+    return f"ac:{ActionStep(step)}:{target_id}" + (f":{arg}" if arg is not None else "")
+
+
+def action_filter_data(name: str) -> str:
+    return f"af:{name}"

@@ -190,6 +190,31 @@ COMMANDS = (
         N_("Answers as spreadsheet and report (managers)"),
         N_("/export — the answers as spreadsheet and report (managers)"),
     ),
+    Command(
+        "themes",
+        Chat.PRIVATE,
+        MEMBER,
+        N_("The team's key themes: priorities and strengths"),
+        N_("/themes — the team's priorities and strengths to keep"),
+        N_("/themes — pick priorities among the improvements, start actions (managers)"),
+    ),
+    Command(
+        "action",
+        Chat.PRIVATE,
+        MANAGER,
+        N_("New improvement action (managers)"),
+        N_(
+            "/action [DATE] WHAT — a new improvement action with an owner and a due date (managers)"
+        ),
+    ),
+    Command(
+        "actions",
+        Chat.PRIVATE,
+        MEMBER,
+        N_("Your improvement actions"),
+        N_("/actions — your improvement actions; update them with one tap"),
+        N_("/actions — the team's actions: open, overdue, done (managers)"),
+    ),
     # The team's group chat.
     Command("link", Chat.GROUP, MANAGER, N_("Link this group to your team (managers)")),
     Command("join", Chat.GROUP, None, N_("Join the team linked to this group")),
@@ -209,6 +234,7 @@ COMMANDS = (
         N_("Set an area's agreed score: /agree N SCORE reason (managers)"),
     ),
     Command("gap", Chat.GROUP, MEMBER, N_("Managers' and members' scores side by side")),
+    Command("themes", Chat.GROUP, MEMBER, N_("The team's key themes: priorities and strengths")),
     Command("heatmap", Chat.GROUP, MEMBER, N_("Picture: members × areas answered")),
     Command("ratings", Chat.GROUP, MEMBER, N_("Picture: maturity ratings per area")),
     Command(

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from bot.domain.actions import PlanSummary
 from bot.domain.progress import Statuses, area_done, team_progress
 from criteria.model import Pack
 
@@ -97,6 +98,7 @@ class Digest:
     # The area where managers' and members' scores differ most (bot/domain/scoring.py):
     # (area title, members' median, managers' median, gap); None when no gap can be shown.
     widest_gap: tuple[str, float, float, float] | None = None
+    plan: PlanSummary | None = None  # the improvement actions section (managers' digest)
 
     @property
     def percent(self) -> int:

@@ -14,6 +14,7 @@ from bot.export.data import RoundReport
 from bot.export.limits import TELEGRAM_UPLOAD_LIMIT_BYTES, ExportFile, fit_upload_limit
 from bot.export.markdown import build_markdown
 from bot.export.pdf import build_pdf
+from bot.export.plan import build_actions_csv
 from bot.export.xlsx import build_xlsx
 
 FILE_STEM_MAX = 60
@@ -32,6 +33,9 @@ def build_exports(
         ExportFile(f"{stem}.pdf", build_pdf(report), _("Report (PDF)")),
         ExportFile(f"{stem}.md", build_markdown(report).encode("utf-8"), _("Report (Markdown)")),
     ]
+    actions_csv = build_actions_csv(report)
+    if actions_csv is not None:
+        files.append(ExportFile(f"{stem}-actions.csv", actions_csv, _("Action plan (CSV)")))
     return [part for file in files for part in fit_upload_limit(file, upload_limit)]
 
 

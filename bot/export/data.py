@@ -21,15 +21,19 @@ from bot.domain.compare import anonymous_numbers
 from bot.export.score_data import ScoreData, gather_scores
 from criteria.model import Pack
 from storage.models import (
+    Action,
     Answer,
     AnswerAttachment,
     AssessmentRound,
     Consensus,
+    KeyTheme,
     Membership,
+    Person,
     Role,
     Team,
 )
 from storage.queries import display_name, team_members
+from storage.statuses import ActionStatus
 from storage.types import utcnow
 
 
@@ -83,6 +87,27 @@ class ConsensusRecord:
 
 
 @dataclass(frozen=True)
+class ThemeRecord:
+    """A key theme of the round: a priority or a strength to keep (bot/export/plan.py)."""
+
+    kind: str
+    area_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ActionRecord:
+    """An improvement action of the round, as the action plan lists it."""
+
+    title: str
+    area_id: str
+    owner: str | None  # None: needs an owner
+    due_date: date | None
+    status: str
+    blocked_reason: str | None
+
+
+@dataclass(frozen=True)
 class RoundReport:
     """One team's round, with what is needed to compare it with the round before."""
 
@@ -104,6 +129,13 @@ class RoundReport:
     # areas both share, by id); None when both rounds use the same pack.
     previous_pack: Pack | None = None
     generated_at: datetime = field(default_factory=utcnow)
+    # The improvement plan (bot/export/plan.py): key themes, then the actions.
+    themes: tuple[ThemeRecord, ...] = ()
+    actions: tuple[ActionRecord, ...] = ()
+    # Since the previous round: each area's result then (bot.domain.actions.area_result) and
+    # the actions of that round that were done.
+    previous_results: Mapping[str, str | None] = field(default_factory=dict)
+    done_before: tuple[ActionRecord, ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -132,7 +164,7 @@ class RoundReport:
 async def gather_round_report(
     session: AsyncSession, pack: Pack, team_id: int, round_id: int
 ) -> RoundReport:
-    """Everything one round's export shows, in eight or nine statements whatever the team size.
+    """Everything one round's export shows, in at most thirteen statements whatever the team size.
 
     Only the team's current members' answers are included: someone who left the team took
     their consent to be quoted with them. Raises LookupError if the round is not the team's,
@@ -203,7 +235,16 @@ async def gather_round_report(
         session, team_id, round_id, [m.person_id for m in members], team.anonymity_threshold
     )
 
+    themes, actions = await _plan_records(session, round_id)
+    previous_results: dict[str, str | None] = {}
+    done_before: tuple[ActionRecord, ...] = ()
+    if earlier:
+        previous_results, done_before = await _since_previous(session, earlier[0].id)
     return RoundReport(
+        themes=themes,
+        actions=actions,
+        previous_results=previous_results,
+        done_before=done_before,
         team_name=team.name,
         timezone=team.timezone,
         anonymous=team.anonymous_compare,
@@ -215,6 +256,59 @@ async def gather_round_report(
         earlier_rounds=earlier,
         previous_answers=previous_answers,
         scoring=scoring,
+    )
+
+
+async def _plan_records(
+    session: AsyncSession, round_id: int
+) -> tuple[tuple[ThemeRecord, ...], tuple[ActionRecord, ...]]:
+    """The round's key themes and its actions (not drafts), with owners' names (two statements)."""
+    themes = await session.execute(
+        select(KeyTheme)
+        .where(KeyTheme.round_id == round_id)
+        .order_by(KeyTheme.kind, KeyTheme.rank, KeyTheme.id)
+    )
+    rows = await session.execute(
+        select(Action, Person)
+        .outerjoin(Person, Person.id == Action.owner_id)
+        .where(Action.round_id == round_id, Action.status != ActionStatus.DRAFT)
+        .order_by(Action.due_date.is_(None), Action.due_date, Action.id)
+    )
+    return (
+        tuple(ThemeRecord(t.kind, t.area_id, t.text) for t in themes.scalars()),
+        tuple(_action_record(a, owner) for a, owner in rows.all()),
+    )
+
+
+def _action_record(action: Action, owner: Person | None) -> ActionRecord:
+    return ActionRecord(
+        action.title,
+        action.area_id,
+        display_name(owner) if owner else None,
+        action.due_date,
+        action.status,
+        action.blocked_reason,
+    )
+
+
+async def _since_previous(
+    session: AsyncSession, previous_round_id: int
+) -> tuple[dict[str, str | None], tuple[ActionRecord, ...]]:
+    """The previous round's result per area and its done actions (two statements)."""
+    results = await session.execute(
+        select(Consensus.area_id, Consensus.agreed_rating).where(
+            Consensus.round_id == previous_round_id
+        )
+    )
+    done = await session.execute(
+        select(Action, Person)
+        .outerjoin(Person, Person.id == Action.owner_id)
+        .where(Action.round_id == previous_round_id, Action.status == ActionStatus.DONE)
+        .order_by(Action.id)
+    )
+    return (
+        dict(results.all()),
+        tuple(_action_record(a, owner) for a, owner in done.all()),
     )
 
 

@@ -76,19 +76,26 @@ Block = Heading | Paragraph | Facts | Table | Quote | Chart
 
 
 def report_blocks(report: RoundReport, with_charts: bool = True) -> list[Block]:
-    """The whole report: header, summary, trends, then every area with its answers."""
+    """The whole report: header, key themes, summary, trends, then every area with its answers
+    (and the actions serving it), then the action plan."""
+    from bot.export import plan  # it builds on this module's blocks
+
     summaries = round_summaries(report)
     blocks: list[Block] = [Heading(1, _("Self-assessment: {team}").format(team=report.team_name))]
     blocks += _front_matter(report)
+    blocks += plan.key_theme_blocks(report)  # a feedback report opens with its key themes
     blocks += _score_section(report, with_charts)  # scores first: what the team agreed
     blocks += _summary_section(report, summaries, with_charts)
     blocks += _trend_section(report, with_charts)
+    blocks += plan.since_previous_blocks(report)
     by_question = report.answers_by_question()
     summary_by_area = {summary.area_id: summary for summary in summaries}
     for category in report.pack.categories:
         blocks.append(Heading(2, category.title))
         for area in category.areas:
             blocks += _area_section(report, area, summary_by_area[area.id], by_question)
+            blocks += plan.area_action_blocks(report, area.id)
+    blocks += plan.action_plan_blocks(report)
     return blocks
 
 

@@ -56,6 +56,8 @@ NO_ANSWER_MARKS = {
 
 
 def build_xlsx(report: RoundReport) -> bytes:
+    from bot.export.plan import PLAN_SHEET_TITLE, write_action_plan_sheet  # imports this module
+
     workbook = Workbook()
     taken = {title.lower() for title in RESERVED_SHEET_TITLES}
     summaries = round_summaries(report)
@@ -78,6 +80,7 @@ def build_xlsx(report: RoundReport) -> bytes:
         sheet = workbook.create_sheet(sheet_title(area.title, taken))
         _write_area(sheet, report, area, by_question)
     _write_raw(workbook.create_sheet(raw_title), report)
+    write_action_plan_sheet(workbook, sheet_title(_(PLAN_SHEET_TITLE), taken), report)
 
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -18,6 +18,7 @@ from bot.core.render import esc, progress_bar
 from bot.core.runtime import runtime
 from bot.core.turns import Turn, open_turn
 from bot.domain.team_rules import RoundArgumentError, parse_due_date, parse_new_round
+from bot.manage.actions import walk_through
 from bot.manage.pack_view import round_pack_choice
 from bot.services import rounds
 from bot.services.packs import give_to_team, pack_of
@@ -61,6 +62,9 @@ async def round_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             problem_text = _(problem.template).format(**problem.params)
             text = f"{esc(problem_text)}\n\n{_(USAGE_TEXT)}"
         await message.reply_text(text)
+        if action == "new":
+            # The round just closed (if it did): its unfinished improvement actions.
+            await walk_through(turn, message, turn.assessment.round.id)
 
 
 def _zone(turn: Turn, context) -> str:

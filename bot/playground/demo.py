@@ -14,15 +14,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.actions import ofi_items
 from bot.domain.compare import agreed_level
-from bot.playground.demo_answers import ANSWERS, CONSENSUS_NOTES
+from bot.playground.demo_answers import ANSWERS, CONSENSUS_NOTES, DEMO_ACTIONS
 from bot.playground.demo_organisation import seed_organisation_team
 from bot.playground.demo_scores import seed_scores
 from bot.playground.world import World
-from bot.services import answers, consensus, groups, rounds, teams
+from bot.services import actions, answers, consensus, groups, rounds, teams
 from bot.services.people import TelegramUser, ensure_person
 from criteria.model import MATURITY_LEVELS, Pack
 from storage.models import AssessmentRound, Person, Team
+from storage.statuses import ActionStatus
 
 TEAM_NAME = "Corner Café"
 GROUP_TITLE = "Corner Café team"
@@ -103,12 +105,43 @@ async def seed_demo(
     await _agree(session, second_round, people, pack, areas=AGREED_NOW)
     await seed_scores(session, team, (first_round, second_round), people, pack, world.notes)
     await seed_organisation_team(session, team, people, timezone, now)
+    await _plan(session, team, second_round, [person for _staff, person in people], now)
 
     group = world.add_group(GROUP_TITLE, [world.people[p.telegram_user_id] for _, p in people])
     await groups.link_group(session, group.chat_id, team.id, GROUP_TITLE, manager.id)
     await session.flush()
     world.demo_seeded = True
     return team
+
+
+async def _plan(
+    session: AsyncSession,
+    team: Team,
+    round_: AssessmentRound,
+    people: list[Person],
+    now: datetime,
+) -> None:
+    """The demo team's improvement plan: a priority from its consensus, and a done, an open and
+    an overdue action, as /themes and /action would have recorded them."""
+    manager = people[0].id
+    row = await consensus.consensus_of_area(session, round_.id, AGREED_NOW[0])
+    item = ofi_items(row.improvements)[0]
+    theme = await actions.add_theme(
+        session, team.id, round_.id, row.area_id, item.key, item.text, actions.PRIORITY, manager
+    )
+    plan = (
+        (DEMO_ACTIONS[0], people[1].id, now - timedelta(days=4), ActionStatus.DONE),
+        (DEMO_ACTIONS[1], people[2].id, now + timedelta(days=10), ActionStatus.STARTED),
+        (DEMO_ACTIONS[2], people[-1].id, now - timedelta(days=3), ActionStatus.OPEN),  # overdue
+    )
+    for title, owner, due, status in plan:
+        action = await actions.create_action(
+            session, team.id, round_.id, title, manager, area_id=row.area_id, theme_id=theme.id
+        )
+        await actions.set_owner(session, action, owner, manager)
+        await actions.set_due(session, action, due.date(), manager)
+        if status is not ActionStatus.OPEN:
+            await actions.set_status(session, action, status, owner, now - timedelta(days=2))
 
 
 async def _answer_round(

@@ -163,3 +163,10 @@ CONSENSUS_NOTES: dict[str, tuple[str, str]] = {
         "Follow up the next visit; review repeats every Monday.",
     ),
 }
+
+#: The demo team's improvement plan for "product-offering": done, started, overdue.
+DEMO_ACTIONS = (
+    "Write down why each product stays or goes",
+    "Go through the till report together on the first Monday of the month",
+    "Put the monthly product review in the shared calendar",
+)

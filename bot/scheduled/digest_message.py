@@ -12,7 +12,8 @@ import asyncio
 from telegram import Bot
 
 from bot.core.i18n import _, day_and_date, ngettext, number
-from bot.core.render import esc, progress_bar, split_message
+from bot.core.render import esc, preview, progress_bar, split_message
+from bot.domain.actions import PlanSummary
 from bot.domain.digest import Digest
 from bot.scheduled.broadcast import Part
 
@@ -98,6 +99,8 @@ def digest_blocks(digest: Digest, for_group: bool) -> list[str]:
                 "{members:g} %, managers {managers:g} % ({gap:+g} points). See /gap."
             ).format(area=esc(title), members=members, managers=managers, gap=gap)
         )
+    if digest.plan is not None and not digest.plan.empty and not for_group:
+        blocks.append(plan_block(digest.plan))
     if digest.unreachable and not for_group:
         blocks.append(
             _(
@@ -167,3 +170,32 @@ def _names(names: tuple[str, ...]) -> str:
     if hidden <= 0:
         return shown
     return _("{names} and {count} more").format(names=shown, count=number(hidden))
+
+
+PLAN_LINES_PER_LIST = 15  # a digest is read on a phone: each list says "and N more" beyond
+
+
+def plan_block(plan: PlanSummary) -> str:
+    """The improvement actions section: done since last week, due this week, overdue, blocked,
+    each action with its owner (or that it needs one)."""
+    lists = (
+        (_("✅ Done since last week"), plan.done),
+        (_("📅 Due this week"), plan.due_this_week),
+        (_("⏰ Overdue"), plan.overdue),
+        (_("⛔ Blocked"), plan.blocked),
+    )
+    lines = [_("<b>Improvement actions</b>")]
+    for heading, items in lists:
+        if not items:
+            continue
+        lines.append(f"{heading} ({len(items)})")
+        for item in items[:PLAN_LINES_PER_LIST]:
+            owner = esc(item.owner) if item.owner else _("⚠️ needs an owner")
+            due = f" · {item.due:%Y-%m-%d}" if item.due else ""
+            lines.append(f"• {esc(preview(item.title, 120))} — {owner}{due}")
+        if len(items) > PLAN_LINES_PER_LIST:
+            hidden = len(items) - PLAN_LINES_PER_LIST
+            lines.append(
+                ngettext("…and {count} more", "…and {count} more", hidden).format(count=hidden)
+            )
+    return "\n".join(lines)

@@ -47,7 +47,7 @@ from bot.domain.schedule import (
 from bot.ops.leadership import is_leader
 from bot.scheduled.broadcast import RunOutcome, RunRequest
 from bot.scheduled.digest_run import run_digest
-from bot.scheduled.reminder_run import run_reminders
+from bot.scheduled.nudge_run import run_reminders_and_nudges
 from bot.services.deliveries import DeliveryKind, completed_runs
 from bot.services.schedules import all_teams, recurrence_of
 from storage.models import Team
@@ -64,7 +64,8 @@ START_SWEEP_DONE_KEY = "schedule_start_sweep_done"
 
 Runner = Callable[[Runtime, Bot, RunRequest], Awaitable[RunOutcome]]
 RUNNERS: dict[ScheduleKind, Runner] = {
-    ScheduleKind.REMINDER: run_reminders,
+    # The weekly nudges to action owners ride on the reminder slots (bot/scheduled/nudge_run.py).
+    ScheduleKind.REMINDER: run_reminders_and_nudges,
     ScheduleKind.DIGEST: run_digest,
 }
 RUN_KINDS = {

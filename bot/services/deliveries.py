@@ -42,6 +42,8 @@ class DeliveryKind(StrEnum):
     DIGEST = "digest"
     REMINDER_RUN = "reminder-run"
     DIGEST_RUN = "digest-run"
+    NUDGE = "nudge"  # the weekly nudge to owners of open improvement actions
+    NUDGE_RUN = "nudge-run"
 
 
 class DeliveryStatus(StrEnum):

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.domain.digest import Digest, DigestNumbers, build_digest
 from bot.domain.scoring import area_gaps, widest_gap
+from bot.services.actions import plan_of_team
 from bot.services.deliveries import DeliveryKind, latest_run_detail
 from bot.services.schedules import team_zone
 from bot.services.scores import team_scores
@@ -55,6 +56,8 @@ async def compose_digest(
         else None,
     )
     digest = replace(digest, widest_gap=await _widest_gap(session, pack, team, round_))
+    plan = await plan_of_team(session, team.id, today, team_zone(team, "UTC"))
+    digest = replace(digest, plan=plan)
     groups: tuple[int, ...] = ()
     if team.digest_to_group:
         groups = tuple(

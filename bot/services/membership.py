@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from bot.domain.progress import PersonProgress, team_progress
 from bot.domain.team_rules import TeamFacts
+from bot.services.actions import release_actions
 from criteria.model import Pack
 from storage.models import Membership, Person, Role, Team, TeamRemoval
 from storage.queries import display_name, team_members, team_statuses
@@ -83,6 +84,8 @@ async def remove_member(
         )
     )
     session.add(TeamRemoval(team_id=team_id, person_id=person_id, removed_by=removed_by))
+    # Their unfinished actions go back to the managers as "needs an owner".
+    await release_actions(session, team_id, person_id, removed_by)
     await session.flush()
     return True
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, select
 
 from bot.domain.team_rules import must_hand_over
+from bot.services.actions import plan_data
 from bot.services.packs import forget_unused_uploads, uploads_of
 from bot.services.scores import scores_of_person
 from storage.models import (
@@ -174,6 +175,8 @@ async def person_data(session: AsyncSession, person: Person) -> dict[str, Any]:
         "scores": scores,
         # Frameworks they sent as .yaml files, with the files' text.
         "uploaded_packs": [_plain(upload, ("uploaded_by",)) for upload in uploads],
+        # Improvement plans: actions they own or created, their changes, themes they chose.
+        **await plan_data(session, person.id),
     }
 
 

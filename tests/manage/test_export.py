@@ -241,8 +241,9 @@ async def test_gathering_costs_the_same_for_3_and_50_members(db):
             big_report = await gather_round_report(session, PACK, big.team_id, big.round_id)
         big_count = big_cost.count
     # team, rounds, members, answers, consensus, the previous round's answers, the scores and
-    # the agreed scores
-    assert small_count == big_count == 9
+    # the agreed scores, the improvement plan's themes and actions, and the previous round's
+    # results and done actions
+    assert small_count == big_count == 13
     assert len(small_report.members) == 3 and len(big_report.members) == 50
     assert len(big_report.answers) == big.answers  # the former member's answer is left out
     assert len(big_report.previous_answers) == 50 * len(FIRST_AREA.questions)

@@ -25,6 +25,7 @@ from storage.models import (
     UploadedPack,
 )
 from tests.support.flows import PACK, QUESTIONS, answer_current, join, start_team
+from tests.support.groups import stored_when
 
 OWN_PACK = """\
 id: own-pack
@@ -232,6 +233,23 @@ async def test_mydata_and_forget_cover_every_table_that_refers_to_a_person(fake,
     await sam.command("/consensus", "1", chat=group)
     poll = await group.wait_for_message(predicate=lambda m: m.poll is not None)
     await sam.answer_poll(poll, [2])  # handled before Sam's next private update (same user)
+    await stored_when(db, lambda rows: len(rows) == 1, ConsensusVote)
+    # ...closes it, notes an improvement, makes it a priority and an action he owns...
+    await sam.press(poll, "🛑 Close the vote")
+    improvements = await group.wait_for_message(contains="opportunities for improvement")
+    await sam.send("Fix the form", chat=group, reply_to=improvements)
+    await group.wait_for_message(contains="Noted as an opportunity")
+    await sam.command("/themes")
+    findings = await sam.wait_for_message(contains="Findings of the consensus")
+    await sam.wait_for_message(contains="No key themes chosen yet")
+    await sam.press(findings, "⭐ 1.1 Fix the form")
+    themes = await sam.wait_for_message(contains="Priorities")
+    await sam.press(themes, "➕ Action for 1")
+    ask = await sam.wait_for_message(contains="Who owns this action?")
+    await sam.press(ask, "Sam")
+    await sam.wait_for_edit(ask)
+    await sam.press(ask, "In a week")
+    await sam.wait_for_message(contains="gave you an improvement action")
     await sam.command("/invite")
     await sam.wait_for_message(contains="New member link")
     await sam.command("/team")
@@ -282,6 +300,10 @@ async def test_mydata_and_forget_cover_every_table_that_refers_to_a_person(fake,
     assert (score["area_id"], score["value"], score["as_manager"]) == (first_area.id, 40, True)
     assert [u["pack_id"] for u in data["uploaded_packs"]] == ["own-pack"]
     assert "Frameworks you sent:\n• Own (own-pack v1)" in summary.text
+    (action,) = data["improvement_actions"]
+    assert action["title"] == "Fix the form" and action["team"] == "Front desk <North> & Co"
+    assert [e["kind"] for e in data["action_changes"]] == ["created", "owner", "due"]
+    assert [t["text"] for t in data["key_themes_chosen"]] == ["Fix the form"]
 
     await ana.command("/mydata")
     ana_summary = await ana.wait_for_message(contains="Your data")
