@@ -55,6 +55,12 @@ def bot_messages(page, contains: str | None = None):
     return messages.filter(has_text=contains) if contains else messages
 
 
+def scroll_to(bubble) -> None:
+    """Bring a message into view. One call in the page: the chat re-renders as messages arrive
+    (a chart after its text), which can detach the element between Playwright's own steps."""
+    bubble.evaluate("bubble => bubble.scrollIntoView({block: 'nearest'})")
+
+
 def shot(page, screenshots, name: str) -> None:
     page.screenshot(path=str(screenshots / f"{name}.png"))
 
@@ -137,7 +143,7 @@ def test_manager_digest_shows_the_heatmap(page, playground, screenshots):
     expect(bot_messages(page, "Weekly digest").last).to_contain_text("Corner Café")
     expect(photos).to_have_count(before + 1)
     heatmap = photos.last
-    heatmap.scroll_into_view_if_needed()
+    scroll_to(heatmap)
     page.wait_for_function(
         "img => img.complete && img.naturalWidth > 0", arg=heatmap.element_handle()
     )
@@ -340,7 +346,7 @@ def test_scores_gap_and_the_second_team_on_the_other_framework(page, playground,
     expect(gap).to_contain_text(re.compile(r"members 30\s%"))
     expect(gap).to_contain_text(re.compile(r"managers 57.5\s%"))
     expect(gap).not_to_contain_text("need to score it")
-    gap.scroll_into_view_if_needed()
+    scroll_to(gap)
     shot(page, screenshots, "17-group-gap-both-sides")
 
     open_bot_chat(page)
