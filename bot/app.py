@@ -28,8 +28,8 @@ from bot.group import compare, consensus
 from bot.group import linking as groups
 from bot.group import scores as group_scores  # issue 13: scoring
 from bot.group import themes as group_themes
+from bot.manage import action_notes, digest, rounds, schedule, team_admin, themes
 from bot.manage import actions as improvement_actions
-from bot.manage import digest, rounds, schedule, team_admin, themes
 from bot.manage import exports as exporting
 from bot.manage import gap as manage_gap
 from bot.manage import packs as manage_packs
@@ -54,6 +54,7 @@ class Groups:
     DEDUPLICATE = -10  # drop an update delivered twice before anything acts on it
     LANGUAGE = -9  # speak the sender's Telegram language until open_turn knows better
     ACCESS = -5  # someone removed from their team is told so before any feature acts
+    TYPED = -1  # a text an action waits for (a note, a reason); any other goes on to answers
     FEATURES = 0  # every feature, then the fallbacks
 
 
@@ -122,6 +123,7 @@ def build_application(
     themes.register(application, Groups.FEATURES)
     group_themes.register(application, Groups.FEATURES)
     improvement_actions.register(application, Groups.FEATURES)
+    action_notes.register(application, Groups.TYPED)
     guards.register_last(application, Groups.FEATURES)  # keep last: see Groups
     application.add_error_handler(on_error)
     instrument_handlers(application, first_feature_group=Groups.FEATURES)  # after every handler

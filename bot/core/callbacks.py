@@ -214,6 +214,7 @@ class ActionStep(StrEnum):
     START = "go"
     DONE = "ok"
     BLOCK = "bl"
+    NOTE = "nt"  # the owner types a progress note
     REASSIGN = "re"  # show the owner buttons again
     DROP = "dr"
     CARRY = "kp"  # a new round's walk-through: keep it, carried into the new round

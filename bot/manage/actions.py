@@ -25,6 +25,8 @@ from bot.core.runtime import runtime
 from bot.core.turns import Turn, open_turn
 from bot.domain.actions import DUE_CHOICES, due_choice, local_today, parse_typed_date
 from bot.manage import plan_view as view
+from bot.manage.action_notes import ask
+from bot.services import action_notes as notes
 from bot.services import actions
 from bot.services.membership import role_in_team
 from bot.services.schedules import team_zone
@@ -167,6 +169,9 @@ async def action_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if step in OWNER_STEPS:
             await _owner_update(turn, context, query, action, OWNER_STEPS[step], role)
             return
+        if step is ActionStep.NOTE:
+            await _ask_note(turn, query, action)
+            return
         if role != Role.MANAGER:
             await query.answer(_(MANAGERS_ONLY_TEXT), show_alert=True)
             return
@@ -192,6 +197,7 @@ async def action_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             await turn.commit()
             await query.answer(_("Dropped"))
             await _show_card(turn, context, query, action, manager=True)
+            await ask(turn, query.message, action, notes.DROPPED)
 
 
 async def _from_theme(turn: Turn, query, theme_id: int) -> None:
@@ -223,6 +229,7 @@ async def _choose_owner(turn: Turn, context, query, action: Action, owner_id: in
     if not owner or await role_in_team(turn.session, action.team_id, owner_id) is None:
         await query.answer(_("That person is no longer in the team."), show_alert=True)
         return
+    reassigning = action.status != ActionStatus.DRAFT
     await actions.set_owner(turn.session, action, owner_id, turn.person.id)
     if action.status == ActionStatus.DRAFT and action.due_date is None:
         await turn.commit()
@@ -239,6 +246,8 @@ async def _choose_owner(turn: Turn, context, query, action: Action, owner_id: in
     await query.answer(_("Saved"))
     await _show_card(turn, context, query, action, manager=True, created=True)
     await _tell_owner(turn, context, action, owner)
+    if reassigning:
+        await ask(turn, query.message, action, notes.REASSIGNED)
 
 
 async def _choose_due(turn: Turn, context, query, action: Action, days: int | None) -> None:
@@ -270,6 +279,20 @@ async def _owner_update(turn: Turn, context, query, action: Action, status, role
     await turn.commit()
     await query.answer(view.status_text(status))
     await _show_card(turn, context, query, action, manager=role == Role.MANAGER)
+    if status is ActionStatus.BLOCKED:
+        await ask(turn, query.message, action, notes.BLOCKED)
+
+
+async def _ask_note(turn: Turn, query, action: Action) -> None:
+    """📝 by the owner of an open action: their next typed text is a progress note."""
+    if action.owner_id != turn.person.id:
+        await query.answer(_(OWNER_ONLY_TEXT), show_alert=True)
+        return
+    if action.status not in OPEN_ACTION_STATUSES:
+        await query.answer(_(CLOSED_TEXT), show_alert=True)
+        return
+    await query.answer()
+    await ask(turn, query.message, action, notes.NOTE)
 
 
 async def _carry(turn: Turn, context, query, action: Action) -> None:

@@ -211,6 +211,13 @@ def card_keyboard(action: Action, *, owner: bool, manager: bool) -> InlineKeyboa
                 if action.status != status
             ]
         )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    _("📝 Progress note"), callback_data=action_data(ActionStep.NOTE, action.id)
+                )
+            ]
+        )
     if manager:
         rows.append(
             [

@@ -98,7 +98,7 @@ async def test_findings_become_priorities_actions_owners_and_follow_up(fake, db)
         assert "Action saved" in ask.text and "Due: 2027-03-17" in ask.text
         notice = await sam.wait_for_message(contains="gave you an improvement action")
         assert "Write the steps down" in notice.text and "Due: 2027-03-17" in notice.text
-        assert notice.button_texts == ["▶️ Started", "✅ Done", "⛔ Blocked"]
+        assert notice.button_texts == ["▶️ Started", "✅ Done", "⛔ Blocked", "📝 Progress note"]
 
         # Action 2 with /action and a date typed as English speakers write it.
         await maria.command("/action", "4/30/2027 Review the <checklist>")
