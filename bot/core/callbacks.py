@@ -32,6 +32,13 @@ ANSWER_PATTERN = re.compile(
 )
 
 
+def _checked(data: str) -> str:
+    """Every builder's data goes through here: Telegram refuses callback data over 64 bytes."""
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
 @dataclass(frozen=True)
 class AnswerButton:
     action: str
@@ -43,9 +50,7 @@ class AnswerButton:
         data = f"{ANSWER_PREFIX}:{self.action}:{self.round_id}:{self.question_id}"
         if self.arg is not None:
             data += f":{self.arg}"
-        if len(data.encode()) > MAX_CALLBACK_BYTES:
-            raise ValueError(f"callback data too long: {data!r}")
-        return data
+        return _checked(data)
 
 
 def parse_answer_button(data: str | None) -> AnswerButton | None:
@@ -71,19 +76,19 @@ CONSENSUS_VOTE_PATTERN = re.compile(r"^gv:(?P<consensus>\d{1,12}):(?P<level>\d)$
 
 
 def group_link_data(team_id: int) -> str:
-    return f"gl:{team_id}"
+    return _checked(f"gl:{team_id}")
 
 
 def compare_data(round_id: int, question_index: int) -> str:
-    return f"gc:{round_id}:{question_index}"
+    return _checked(f"gc:{round_id}:{question_index}")
 
 
 def consensus_close_data(consensus_id: int) -> str:
-    return f"gs:{consensus_id}"
+    return _checked(f"gs:{consensus_id}")
 
 
 def consensus_vote_data(consensus_id: int, level_index: int) -> str:
-    return f"gv:{consensus_id}:{level_index}"
+    return _checked(f"gv:{consensus_id}:{level_index}")
 
 
 # Team admin and privacy buttons (bot/manage/team_admin.py, bot/private/privacy.py). The presser's
@@ -109,11 +114,13 @@ STILL_ALLOWED_BUTTON_PREFIXES = ("pv:", f"tm:{TeamAction.USE}:")
 
 
 def team_data(action: TeamAction | str, team_id: int, person_id: int | None = None) -> str:
-    return f"tm:{TeamAction(action)}:{team_id}" + (f":{person_id}" if person_id is not None else "")
+    return _checked(
+        f"tm:{TeamAction(action)}:{team_id}" + (f":{person_id}" if person_id is not None else "")
+    )
 
 
 def privacy_data(action: str, person_id: int) -> str:
-    return f"pv:{action}:{person_id}"
+    return _checked(f"pv:{action}:{person_id}")
 
 
 # Private-chat buttons of single features: /review's areas, /language, /away, /export's rounds.
@@ -124,20 +131,20 @@ EXPORT_PATTERN = re.compile(r"^ex:(?P<round>\d{1,12})$")  # export this round
 
 
 def review_data(round_id: int, area_id: str) -> str:
-    return f"r:{round_id}:{area_id}"
+    return _checked(f"r:{round_id}:{area_id}")
 
 
 def language_data(code: str) -> str:
-    return f"lang:{code}"
+    return _checked(f"lang:{code}")
 
 
 def away_data(choice: str) -> str:
     """The /away buttons' data (also under reminders): 'day', 'week', 'date' or 'off'."""
-    return f"away:{choice}"
+    return _checked(f"away:{choice}")
 
 
 def export_data(round_id: int) -> str:
-    return f"ex:{round_id}"
+    return _checked(f"ex:{round_id}")
 
 
 # /score's buttons (bot/private/scoring.py): the round, the area's number in the pack, the
@@ -189,12 +196,6 @@ def pack_for_team_data(team_id: int, pack_key: str) -> str:
     return _checked(f"pu:{team_id}:{pack_key}")
 
 
-def _checked(data: str) -> str:
-    if len(data.encode()) > MAX_CALLBACK_BYTES:
-        raise ValueError(f"callback data too long: {data!r}")
-    return data
-
-
 # Improvement plans (bot/manage/themes.py, bot/manage/actions.py). A theme button names the
 # round, the area by its index in the pack and the item by its key (bot.domain.actions.ofi_key);
 # an action button names the action. The presser's role in the row's team, and the row itself,
@@ -227,16 +228,16 @@ ACTION_FILTER_PATTERN = re.compile(r"^af:(?P<filter>open|overdue|done)$")
 
 
 def theme_pick_data(kind: str, round_id: int, area_index: int, key: str) -> str:
-    return f"th:{kind}:{round_id}:{area_index}:{key}"
+    return _checked(f"th:{kind}:{round_id}:{area_index}:{key}")
 
 
 def theme_remove_data(theme_id: int) -> str:
-    return f"th:x:{theme_id}"
+    return _checked(f"th:x:{theme_id}")
 
 
 def action_data(step: ActionStep | str, target_id: int, arg: int | None = None) -> str:
-    return f"ac:{ActionStep(step)}:{target_id}" + (f":{arg}" if arg is not None else "")
+    return _checked(f"ac:{ActionStep(step)}:{target_id}" + (f":{arg}" if arg is not None else ""))
 
 
 def action_filter_data(name: str) -> str:
-    return f"af:{name}"
+    return _checked(f"af:{name}")
