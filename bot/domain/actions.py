@@ -125,6 +125,31 @@ def owners_to_nudge(
     return nudged
 
 
+def overdue_notices_due(
+    actions: Iterable[ActionFacts],
+    today: date,
+    paused_until: dict[int, datetime | None],
+    now: datetime,
+    unreachable: set[int] = frozenset(),
+    noticed: set[tuple[int, int]] = frozenset(),
+) -> dict[int, list[int]]:
+    """Owner id -> their actions to send an overdue notice about now: open, past their due date
+    in the team's calendar, and not yet `noticed` (owner id, action id: each owner hears of each
+    action once, ever). Owners away or unreachable hear later, when they are back."""
+    due: dict[int, list[int]] = {}
+    for action in actions:
+        owner = action.owner_id
+        if owner is None or owner in unreachable or (owner, action.action_id) in noticed:
+            continue
+        if not is_overdue(action.status, action.due, today):
+            continue
+        paused = paused_until.get(owner)
+        if paused is not None and paused > now:
+            continue
+        due.setdefault(owner, []).append(action.action_id)
+    return due
+
+
 def due_choice(days: int, today: date) -> date:
     """The date a due-date button stands for."""
     if days not in DUE_CHOICES:

@@ -56,6 +56,13 @@ class Outgoing:
     chat_id: int
     parts: Sequence[Part]
     person_chat: bool = True  # a person's private chat, as opposed to a group
+    # Its own log period instead of the run's (an overdue notice is logged per action).
+    period: str | None = None
+
+    @property
+    def log_key(self) -> int | tuple[int, str]:
+        """Its key in `Run.logged`: the chat, or the chat and its own period."""
+        return self.chat_id if self.period is None else (self.chat_id, self.period)
 
 
 @dataclass
@@ -122,7 +129,9 @@ class RunRequest:
             return None
         return RunOutcome(self.team_id, self.period, None, deferred_until=window.opens)
 
-    def run(self, kind: str, logged: dict[int, LoggedDelivery], window: SendingWindow) -> Run:
+    def run(
+        self, kind: str, logged: dict[int | tuple[int, str], LoggedDelivery], window: SendingWindow
+    ) -> Run:
         """The broadcast of this run: one kind of message, sent until quiet hours begin."""
         clock = run_clock(self.now, self.real_clock)
         return Run(
@@ -137,7 +146,8 @@ class Run:
     kind: str
     team_id: int
     period: str
-    logged: dict[int, LoggedDelivery]  # what the log held when the run read it
+    # What the log held when the run read it, by Outgoing.log_key.
+    logged: dict[int | tuple[int, str], LoggedDelivery]
     claimed_before: datetime  # pending claims older than this were abandoned by a dead process
     send_until: datetime | None = None  # when quiet hours begin: nothing new is sent from then
     clock: Callable[[], datetime] = utcnow  # the run's time (see run_clock)
@@ -199,7 +209,7 @@ async def _deliver(
     item: Outgoing,
     report: BroadcastReport,
 ) -> None:
-    known = run.logged.get(item.chat_id)
+    known = run.logged.get(item.log_key)
     if known is not None and not known.may_retake(run.claimed_before):
         report.already_logged += 1
         return
@@ -208,7 +218,13 @@ async def _deliver(
         return
     async with sessions() as session:
         delivery_id = await deliveries.claim(
-            session, run.kind, item.chat_id, run.team_id, run.period, known, run.claimed_before
+            session,
+            run.kind,
+            item.chat_id,
+            run.team_id,
+            item.period or run.period,
+            known,
+            run.claimed_before,
         )
     if delivery_id is None:
         report.already_logged += 1

@@ -21,7 +21,7 @@ log exists to prevent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -44,6 +44,12 @@ class DeliveryKind(StrEnum):
     DIGEST_RUN = "digest-run"
     NUDGE = "nudge"  # the weekly nudge to owners of open improvement actions
     NUDGE_RUN = "nudge-run"
+    OVERDUE = "overdue"  # the one notice to an action's owner that it is overdue
+    OVERDUE_RUN = "overdue-run"
+
+
+# Everything sent to a person unasked: these count against the team's weekly cap together.
+FOLLOW_UP_KINDS = (DeliveryKind.REMINDER, DeliveryKind.NUDGE, DeliveryKind.OVERDUE)
 
 
 class DeliveryStatus(StrEnum):
@@ -151,33 +157,59 @@ async def finish(
     await session.commit()
 
 
-async def reminders_this_week(
-    session: AsyncSession, team_id: int, week_prefix: str, except_period: str
+async def follow_ups_this_week(
+    session: AsyncSession, team_id: int, week: str, except_periods: Collection[str] = ()
 ) -> dict[int, int]:
-    """Chat id -> reminders this team's members had this week from any of their teams.
+    """Chat id -> follow-ups this team's members had this week (e.g. '2026-W48'), of any kind
+    (reminders, nudges, overdue notices) and from any of their teams.
 
     Counted per person across teams, so someone in three teams is not nagged three times as
-    often; sent and in-flight ones count, failed ones do not, and neither does this team's run
-    of `except_period` (the one deciding now, which may be a resumption).
+    often; sent and in-flight ones count, failed ones do not, and neither do the `except_periods`
+    (this team's, unscoped: the run deciding now, which may be a resumption of its own claims).
+    Every follow-up's period starts with its week, which is what is matched here.
     """
     members = (
         select(Person.telegram_user_id)
         .join(Membership, Membership.person_id == Person.id)
         .where(Membership.team_id == team_id)
     )
-    any_team_this_week = "t%:" + _escape_like(week_prefix) + "%"
-    rows = await session.execute(
+    any_team_this_week = "t%:" + _escape_like(week) + "%"
+    query = (
         select(Delivery.recipient_chat_id, func.count())
         .where(
-            Delivery.kind == DeliveryKind.REMINDER,
+            Delivery.kind.in_(FOLLOW_UP_KINDS),
             Delivery.recipient_chat_id.in_(members),
             Delivery.period.like(any_team_this_week, escape="\\"),
-            Delivery.period != team_period(team_id, except_period),
             Delivery.status != DeliveryStatus.FAILED,
         )
         .group_by(Delivery.recipient_chat_id)
     )
-    return dict(rows.all())
+    if except_periods:
+        query = query.where(
+            Delivery.period.not_in([team_period(team_id, p) for p in except_periods])
+        )
+    return dict((await session.execute(query)).all())
+
+
+async def overdue_notices_of_team(
+    session: AsyncSession, team_id: int
+) -> dict[tuple[int, str], LoggedDelivery]:
+    """(Owner chat id, period) -> its row, for every overdue notice of the team in any week (one
+    statement on the team-and-kind index): an action's notice is looked for across weeks."""
+    rows = await session.execute(
+        select(
+            Delivery.recipient_chat_id,
+            Delivery.period,
+            Delivery.id,
+            Delivery.status,
+            Delivery.created_at,
+        ).where(Delivery.team_id == team_id, Delivery.kind == DeliveryKind.OVERDUE)
+    )
+    prefix = team_period(team_id, "")
+    return {
+        (chat, period.removeprefix(prefix)): LoggedDelivery(id_, status, created)
+        for chat, period, id_, status, created in rows
+    }
 
 
 def _escape_like(text: str) -> str:

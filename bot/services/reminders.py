@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import select
 
 from bot.domain.reminders import MemberState
-from bot.services.deliveries import reminders_this_week
+from bot.services.deliveries import follow_ups_this_week
 from storage.models import AssessmentRound, Conversation, Membership, Person, Team
 from storage.queries import display_name, team_members, team_statuses
 
@@ -31,7 +31,8 @@ async def reminder_candidates(
             )
         ).all()
     )
-    sent_this_week = await reminders_this_week(session, team_id, week_prefix, period)
+    week = week_prefix.rstrip("-")
+    sent_this_week = await follow_ups_this_week(session, team_id, week, (period,))
     caps = await strictest_weekly_caps(session, team_id)
     return [
         MemberState(

@@ -17,6 +17,7 @@ from bot.domain.actions import (
     local_today,
     ofi_items,
     ofi_key,
+    overdue_notices_due,
     owners_to_nudge,
     parse_typed_date,
     plan_summary,
@@ -84,6 +85,29 @@ def test_owners_with_open_actions_are_nudged_unless_away():
     away = {12: now + timedelta(days=1), 13: now - timedelta(minutes=1)}  # 13 came back
     assert owners_to_nudge(actions, now, away) == {10: [1, 2], 13: [6]}
     assert owners_to_nudge(actions, now, away, unreachable={10}) == {13: [6]}
+
+
+def test_an_overdue_notice_is_due_once_per_owner_and_action_while_open_and_past_due():
+    today = date(2027, 3, 10)
+    now = datetime(2027, 3, 10, 9, 0, tzinfo=UTC)
+    actions = [
+        ActionFacts(1, 10, ActionStatus.OPEN, date(2027, 3, 9)),  # overdue since today
+        ActionFacts(2, 10, ActionStatus.BLOCKED, date(2027, 3, 1)),  # blocked still counts
+        ActionFacts(3, 10, ActionStatus.OPEN, today),  # due today: not yet
+        ActionFacts(4, 10, ActionStatus.DONE, date(2027, 3, 1)),
+        ActionFacts(5, 10, ActionStatus.DROPPED, date(2027, 3, 1)),
+        ActionFacts(6, None, ActionStatus.OPEN, date(2027, 3, 1)),  # needs an owner
+        ActionFacts(7, 11, ActionStatus.STARTED, date(2027, 3, 1)),  # away
+        ActionFacts(8, 12, ActionStatus.OPEN, None),  # no date: never overdue
+        ActionFacts(9, 13, ActionStatus.OPEN, date(2027, 3, 2)),
+    ]
+    away = {11: now + timedelta(days=1), 13: now - timedelta(days=1)}  # 13 is back
+    assert overdue_notices_due(actions, today, away, now) == {10: [1, 2], 13: [9]}
+    assert overdue_notices_due(actions, today, away, now, noticed={(10, 2), (13, 9)}) == {10: [1]}
+    # A new owner of a noticed action hears of it too; someone who blocked the bot does not.
+    assert overdue_notices_due(actions, today, away, now, {13}, {(12, 9)}) == {10: [1, 2]}
+    # Away until yesterday: told now.
+    assert overdue_notices_due(actions, today, {}, now)[11] == [7]
 
 
 def test_due_choices_and_typed_dates_in_the_persons_locale():

@@ -4,7 +4,6 @@ the nudge updates the action. Time is the bot's clock, never waited for."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 
 from bot.ops.leadership import is_leader
@@ -14,7 +13,16 @@ from storage.models import Action, Person
 from storage.statuses import ActionStatus
 from tests.support.botrunner import running_bot
 from tests.support.groups import stored
-from tests.support.schedules import MONDAY, REMINDER, Clock, deliveries_of, fire, seed_team
+from tests.support.schedules import (
+    MONDAY,
+    REMINDER,
+    Clock,
+    add_actions,
+    answer,
+    deliveries_of,
+    monday_slot_from_two_instances,
+    seed_team,
+)
 from tests.support.webhook_runner import running_webhook_bot
 
 THURSDAY = MONDAY + timedelta(days=3)
@@ -22,32 +30,25 @@ WEEK = "2030-W48"
 
 
 async def seed_actions(db, seeded) -> dict[str, int]:
-    """Alice owns an overdue and a started action; Bob (away) one; Carol's is done."""
-    ids = seeded.person_ids
-    rows = [
-        ("Call the supplier", ids["Alice"], ActionStatus.OPEN, date(2030, 11, 20)),
-        ("Write the <steps> down", ids["Alice"], ActionStatus.STARTED, date(2030, 12, 20)),
-        ("Train temps", ids["Bob"], ActionStatus.OPEN, date(2030, 12, 1)),
-        ("Fix the form", ids["Carol"], ActionStatus.DONE, date(2030, 11, 1)),
-    ]
+    """Alice owns an overdue and a started action; Bob (away) one; Carol's is done. Alice has
+    answered every question, so her week's follow-ups are the overdue notice and the nudge (the
+    weekly cap of two counts all kinds)."""
+    await answer(db, seeded, "Alice")
+    actions = await add_actions(
+        db,
+        seeded,
+        [
+            ("Call the supplier", "Alice", ActionStatus.OPEN, date(2030, 11, 20)),
+            ("Write the <steps> down", "Alice", ActionStatus.STARTED, date(2030, 12, 20)),
+            ("Train temps", "Bob", ActionStatus.OPEN, date(2030, 12, 1)),
+            ("Fix the form", "Carol", ActionStatus.DONE, date(2030, 11, 1)),
+        ],
+    )
     async with db.sessions() as session:
-        actions = {}
-        for title, owner, status, due in rows:
-            action = Action(
-                team_id=seeded.team_id,
-                round_id=seeded.round_id,
-                title=title,
-                owner_id=owner,
-                status=status,
-                due_date=due,
-                created_by=ids["Maria"],
-            )
-            session.add(action)
-            actions[title] = action
-        bob = await session.get(Person, ids["Bob"])
+        bob = await session.get(Person, seeded.person_ids["Bob"])
         bob.reminders_paused_until = MONDAY + timedelta(days=7)
         await session.commit()
-        return {title: action.id for title, action in actions.items()}
+    return actions
 
 
 def nudge_sends(fake, person) -> int:
@@ -99,7 +100,6 @@ async def test_two_instances_on_one_database_nudge_once(fake, db):
     seeded = await seed_team(db, fake, members=("Alice", "Bob", "Carol"))
     alice = seeded.people["Alice"]
     await seed_actions(db, seeded)
-    reminders = f"reminders:team:{seeded.team_id}"
     async with (
         running_webhook_bot(fake, db.url, clock=clock) as first_service,
         running_webhook_bot(fake, db.url, clock=clock) as second_service,
@@ -107,13 +107,7 @@ async def test_two_instances_on_one_database_nudge_once(fake, db):
         first, second = first_service.application, second_service.application
         assert await is_leader(type("C", (), {"application": first})()) is True
         clock.now = MONDAY
-        await asyncio.gather(
-            fire(first, reminders),
-            fire(second, reminders),
-            fire(first, jobs.SWEEP_JOB_ID),
-            jobs.run_slot(second, seeded.team_id, REMINDER, "2030-W48-mon", MONDAY),
-            jobs.run_slot(first, seeded.team_id, REMINDER, "2030-W48-mon", MONDAY),
-        )
+        await monday_slot_from_two_instances(first, second, seeded.team_id)
         await fake.wait_idle()
     assert nudge_sends(fake, alice) == 1
     runs = await deliveries_of(db, DeliveryKind.NUDGE_RUN)

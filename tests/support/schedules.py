@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,7 +12,16 @@ from sqlmodel import select
 from bot.domain.schedule import ScheduleKind
 from bot.scheduled import jobs
 from criteria.loader import DEFAULT_PACK_ID, load_packs
-from storage.models import Answer, AssessmentRound, Delivery, Membership, Person, Role, Team
+from storage.models import (
+    Action,
+    Answer,
+    AssessmentRound,
+    Delivery,
+    Membership,
+    Person,
+    Role,
+    Team,
+)
 
 PACK = load_packs().get(DEFAULT_PACK_ID)
 QUESTIONS = PACK.questions()
@@ -72,6 +82,27 @@ async def answer(db, seeded: Seeded, name: str, count: int | None = None) -> Non
         await session.commit()
 
 
+async def add_actions(db, seeded: Seeded, rows) -> dict[str, int]:
+    """Improvement actions straight in the database, created by the manager: (title, owner's
+    name, status, due date) each; returns their ids by title."""
+    async with db.sessions() as session:
+        actions = {}
+        for title, owner, status, due in rows:
+            action = Action(
+                team_id=seeded.team_id,
+                round_id=seeded.round_id,
+                title=title,
+                owner_id=seeded.person_ids[owner],
+                status=status,
+                due_date=due,
+                created_by=next(iter(seeded.person_ids.values())),
+            )
+            session.add(action)
+            actions[title] = action
+        await session.commit()
+        return {title: action.id for title, action in actions.items()}
+
+
 async def deliveries_of(db, kind: str) -> list[Delivery]:
     async with db.sessions() as session:
         rows = await session.execute(select(Delivery).where(Delivery.kind == kind))
@@ -119,3 +150,16 @@ def next_run(app, name: str) -> datetime | None:
 async def fire(app, name: str) -> None:
     """Run a scheduled job's callback the way PTB does when its time comes."""
     await job_named(app, name).run(app)
+
+
+async def monday_slot_from_two_instances(first, second, team_id: int) -> None:
+    """Every way two instances may come to run a team's Monday reminder slot, all at once: both
+    instances' jobs firing, the leader's sweep, and a direct run on each."""
+    reminders = f"reminders:team:{team_id}"
+    await asyncio.gather(
+        fire(first, reminders),
+        fire(second, reminders),
+        fire(first, jobs.SWEEP_JOB_ID),
+        jobs.run_slot(second, team_id, REMINDER, "2030-W48-mon", MONDAY),
+        jobs.run_slot(first, team_id, REMINDER, "2030-W48-mon", MONDAY),
+    )
