@@ -430,7 +430,10 @@ class ActionEvent(SQLModel, table=True):
     __tablename__ = "action_event"
 
     id: int | None = Field(default=None, primary_key=True)
-    action_id: int = Field(foreign_key="action.id", ondelete="CASCADE", index=True)
+    # None only on a manager's wait for a typed key theme (bot.services.action_notes).
+    action_id: int | None = Field(
+        default=None, foreign_key="action.id", ondelete="CASCADE", index=True
+    )
     person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     kind: str = Field(max_length=16)  # created, a status, reassigned, released
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -204,6 +204,10 @@ THEME_PICK_PATTERN = re.compile(
     r"^th:(?P<kind>p|s):(?P<round>\d{1,12}):(?P<area>\d{1,3}):(?P<key>[0-9a-f]{8})$"
 )
 THEME_REMOVE_PATTERN = re.compile(r"^th:x:(?P<theme>\d{1,12})$")
+# A priority's rating: "r" opens its impact and effort buttons, "i"/"e" sets one (0 clears it),
+# "l" goes back to the list of the theme's round.
+THEME_RATE_PATTERN = re.compile(r"^th:(?P<what>r|l|i|e):(?P<theme>\d{1,12})(?::(?P<level>[0-3]))?$")
+THEME_ADD_PATTERN = re.compile(r"^th:a:(?P<round>\d{1,12})$")  # the manager types a theme
 
 
 class ActionStep(StrEnum):
@@ -233,6 +237,14 @@ def theme_pick_data(kind: str, round_id: int, area_index: int, key: str) -> str:
 
 def theme_remove_data(theme_id: int) -> str:
     return _checked(f"th:x:{theme_id}")
+
+
+def theme_rate_data(what: str, theme_id: int, level: int | None = None) -> str:
+    return _checked(f"th:{what}:{theme_id}" + (f":{level}" if level is not None else ""))
+
+
+def theme_add_data(round_id: int) -> str:
+    return _checked(f"th:a:{round_id}")
 
 
 def action_data(step: ActionStep | str, target_id: int, arg: int | None = None) -> str:

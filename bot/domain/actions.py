@@ -56,6 +56,18 @@ def ofi_items(improvements: str | None) -> list[OfiItem]:
     return items
 
 
+# A key theme's impact and effort: a tap each, low to high (None: not rated).
+LOW, MEDIUM, HIGH = 1, 2, 3
+LEVELS = (LOW, MEDIUM, HIGH)
+
+
+def priority_order(rank: int, impact: int | None, effort: int | None) -> tuple[int, int, int]:
+    """The sort key of a priority: the biggest impact first, then the least effort, then the
+    order the managers picked them in (their rank). Unrated comes after every rating, so rating
+    a priority is what moves it up; picking order alone decides among the unrated."""
+    return (-(impact or 0), effort or len(LEVELS) + 1, rank)
+
+
 def local_today(now: datetime, zone: str) -> date:
     """The team's calendar date at this moment."""
     return now.astimezone(ZoneInfo(zone)).date()

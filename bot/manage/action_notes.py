@@ -16,6 +16,7 @@ from bot.core.i18n import N_, _
 from bot.core.render import esc, preview
 from bot.core.runtime import runtime
 from bot.core.turns import Turn, open_turn, update_session
+from bot.manage.themes import typed_theme
 from bot.services import action_notes as notes
 from bot.services.membership import role_in_team
 from storage.models import Action, Role
@@ -76,9 +77,12 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     async with open_turn(rt, update.effective_user) as turn:
         wait, action = found
         what = wait.kind.removeprefix(notes.ASK)
+        if action is None:  # a key theme in the manager's words
+            await typed_theme(turn, rt.packs, message, wait, text)
+            raise ApplicationHandlerStop
         role = await role_in_team(turn.session, action.team_id, turn.person.id)
         if role is None or not _allowed(action, what, turn.person.id, role):
-            await turn.session.delete(wait)
+            await notes.forget_wait(turn.session, wait)
             await turn.commit()
             await message.reply_text(_("This action has changed since, so nothing was saved."))
             raise ApplicationHandlerStop

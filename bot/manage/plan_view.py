@@ -11,12 +11,24 @@ from bot.core.callbacks import (
     ActionStep,
     action_data,
     action_filter_data,
+    theme_add_data,
     theme_pick_data,
+    theme_rate_data,
     theme_remove_data,
 )
 from bot.core.i18n import N_, _, ngettext
 from bot.core.render import edit_quietly, esc, preview, split_message
-from bot.domain.actions import DUE_CHOICES, DueState, OfiItem, due_state
+from bot.domain.actions import (
+    DUE_CHOICES,
+    HIGH,
+    LEVELS,
+    LOW,
+    MEDIUM,
+    DueState,
+    OfiItem,
+    due_state,
+    priority_order,
+)
 from bot.services.actions import PRIORITY, ActionLine
 from criteria.model import Pack
 from storage.models import Action, KeyTheme
@@ -35,6 +47,7 @@ STATUS_TEXTS = {
     ActionStatus.DONE: N_("✅ done"),
     ActionStatus.DROPPED: N_("✖️ dropped"),
 }
+LEVEL_TEXTS = {LOW: N_("low"), MEDIUM: N_("medium"), HIGH: N_("high")}
 FILTER_TEXTS = {"open": N_("Open"), "overdue": N_("Overdue"), "done": N_("Done")}
 
 
@@ -94,12 +107,35 @@ def items_view(
     return split_message(blocks), InlineKeyboardMarkup(rows) if rows else None
 
 
-def themes_view(
-    pack: Pack, team_name: str, themes: list[KeyTheme], manager: bool
-) -> tuple[list[str], InlineKeyboardMarkup | None]:
-    """The key themes, priorities first; a manager gets ➕ (start an action) and ✖ per priority."""
-    titles = area_titles(pack)
+def ordered_priorities(themes: list[KeyTheme]) -> list[KeyTheme]:
+    """The priorities among `themes` in the order the team works on them
+    (bot.domain.actions.priority_order)."""
     priorities = [t for t in themes if t.kind == PRIORITY]
+    return sorted(priorities, key=lambda t: priority_order(t.rank, t.impact, t.effort))
+
+
+def rating_text(theme: KeyTheme) -> str:
+    """ " · impact high · effort low", or "" when not rated."""
+    parts = []
+    if theme.impact in LEVEL_TEXTS:
+        parts.append(_("impact {level}").format(level=_(LEVEL_TEXTS[theme.impact])))
+    if theme.effort in LEVEL_TEXTS:
+        parts.append(_("effort {level}").format(level=_(LEVEL_TEXTS[theme.effort])))
+    return "".join(f" · {part}" for part in parts)
+
+
+def themes_view(
+    pack: Pack,
+    team_name: str,
+    themes: list[KeyTheme],
+    manager: bool,
+    round_id: int | None = None,
+) -> tuple[list[str], InlineKeyboardMarkup | None]:
+    """The key themes, priorities first (highest impact, least effort first), with their
+    ratings; a manager gets ➕ (start an action), ⚖️ (rate it) and ✖ per priority, and ✍️ to
+    add a theme in their own words when `round_id` is given."""
+    titles = area_titles(pack)
+    priorities = ordered_priorities(themes)
     strengths = [t for t in themes if t.kind != PRIORITY]
     blocks = [_("🎯 <b>Key themes</b> — {team}").format(team=esc(team_name))]
     if not themes:
@@ -109,7 +145,7 @@ def themes_view(
     def line(number: int, theme: KeyTheme) -> str:
         area = titles.get(theme.area_id)
         where = f" <i>({esc(area)})</i>" if area else ""
-        return f"{number}. {_short(theme.text)}{where}"
+        return f"{number}. {_short(theme.text)}{where}{rating_text(theme)}"
 
     if priorities:
         lines = [_("<b>Priorities</b>")]
@@ -123,6 +159,10 @@ def themes_view(
                             callback_data=action_data(ActionStep.FROM_THEME, theme.id),
                         ),
                         InlineKeyboardButton(
+                            _("⚖️ Rate {number}").format(number=number),
+                            callback_data=theme_rate_data("r", theme.id),
+                        ),
+                        InlineKeyboardButton(
                             _("✖ Remove {number}").format(number=number),
                             callback_data=theme_remove_data(theme.id),
                         ),
@@ -133,7 +173,43 @@ def themes_view(
         lines = [_("<b>Strengths to keep</b>")]
         lines += [line(number, theme) for number, theme in enumerate(strengths, start=1)]
         blocks.append("\n".join(lines))
+    if manager and round_id is not None:
+        rows.append(
+            [InlineKeyboardButton(_("✍️ Add a theme"), callback_data=theme_add_data(round_id))]
+        )
     return split_message(blocks), InlineKeyboardMarkup(rows) if rows else None
+
+
+def rating_keyboard(theme: KeyTheme) -> InlineKeyboardMarkup:
+    """Impact and effort of one priority, a tap each (✓ marks the current; tapping it again
+    clears it), and the way back to the list."""
+
+    def row(what: str, label: str, current: int | None) -> list[InlineKeyboardButton]:
+        return [
+            InlineKeyboardButton(
+                ("✓ " if level == current else "") + label.format(level=_(LEVEL_TEXTS[level])),
+                callback_data=theme_rate_data(what, theme.id, 0 if level == current else level),
+            )
+            for level in LEVELS
+        ]
+
+    return InlineKeyboardMarkup(
+        [
+            row("i", _("Impact {level}"), theme.impact),
+            row("e", _("Effort {level}"), theme.effort),
+            [
+                InlineKeyboardButton(
+                    _("⬅️ Back to the list"), callback_data=theme_rate_data("l", theme.id)
+                )
+            ],
+        ]
+    )
+
+
+def rating_prompt(theme: KeyTheme) -> str:
+    return _("⚖️ How much would <b>{theme}</b> change, and what would it take?").format(
+        theme=_short(theme.text)
+    )
 
 
 def owner_keyboard(action_id: int, members: list[tuple[int, str]]) -> InlineKeyboardMarkup:

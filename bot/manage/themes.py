@@ -12,15 +12,21 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.core.callbacks import THEME_PICK_PATTERN, THEME_REMOVE_PATTERN
+from bot.core.callbacks import (
+    THEME_ADD_PATTERN,
+    THEME_PICK_PATTERN,
+    THEME_RATE_PATTERN,
+    THEME_REMOVE_PATTERN,
+)
 from bot.core.commands import Chat, Need, command_handler
 from bot.core.i18n import _
 from bot.core.private_gate import MANAGERS_ONLY_TEXT, refused
-from bot.core.render import edit_quietly
+from bot.core.render import edit_quietly, esc, preview
 from bot.core.runtime import runtime
-from bot.core.turns import open_turn
-from bot.domain.actions import OfiItem, ofi_items
+from bot.core.turns import Turn, open_turn
+from bot.domain.actions import LEVELS, OfiItem, ofi_items, ofi_key
 from bot.manage import plan_view as view
+from bot.services import action_notes as notes
 from bot.services import actions, consensus
 from bot.services.membership import role_in_team
 from criteria.model import Pack
@@ -31,6 +37,11 @@ def register(app: Application, group: int) -> None:
     app.add_handler(command_handler(Chat.PRIVATE, "themes", themes_command), group)
     app.add_handler(CallbackQueryHandler(pick_button, pattern=THEME_PICK_PATTERN), group)
     app.add_handler(CallbackQueryHandler(remove_button, pattern=THEME_REMOVE_PATTERN), group)
+    app.add_handler(CallbackQueryHandler(rate_button, pattern=THEME_RATE_PATTERN), group)
+    app.add_handler(CallbackQueryHandler(add_button, pattern=THEME_ADD_PATTERN), group)
+
+
+OWN_THEME_CHARS = 300  # a theme typed by a manager: a line, not an essay
 
 
 def round_items(
@@ -72,7 +83,9 @@ async def themes_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             picked = {(t.kind, t.area_id, t.ofi_key) for t in themes}
             texts, keyboard = view.items_view(turn.pack, assessment.round.id, items, picked)
             await _send(message, texts, keyboard)
-    texts, keyboard = view.themes_view(turn.pack, assessment.team.name, themes, manager)
+    texts, keyboard = view.themes_view(
+        turn.pack, assessment.team.name, themes, manager, assessment.round.id
+    )
     await _send(message, texts, keyboard)
 
 
@@ -126,7 +139,7 @@ async def pick_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         _("⭐ Priority added") if kind == actions.PRIORITY else _("💪 Strength kept")
     )
     await edit_quietly(query, reply_markup=keyboard)  # the picked item loses its button
-    texts, keyboard = view.themes_view(pack, team.name, themes, manager=True)
+    texts, keyboard = view.themes_view(pack, team.name, themes, manager=True, round_id=round_id)
     for index, text in enumerate(texts):
         last = index == len(texts) - 1
         await context.bot.send_message(
@@ -153,5 +166,100 @@ async def remove_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await turn.commit()
     pack = rt.packs.get(round_.pack_id).translated(turn.language)
     await query.answer(_("Removed"))
-    texts, keyboard = view.themes_view(pack, team.name, themes, manager=True)
+    texts, keyboard = view.themes_view(pack, team.name, themes, manager=True, round_id=round_id)
     await view.show_in_place(query, context.bot, texts, keyboard)
+
+
+async def rate_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """⚖️ on a priority opens its impact and effort buttons; a level sets one (again: clears
+    it); ⬅️ goes back to the list, now in its new order."""
+    query = update.callback_query
+    match = THEME_RATE_PATTERN.match(query.data)
+    what, level = match["what"], int(match["level"] or 0)
+    rt = runtime(context)
+    async with open_turn(rt, update.effective_user) as turn:
+        theme = await turn.session.get(KeyTheme, int(match["theme"]))
+        role = theme and await role_in_team(turn.session, theme.team_id, turn.person.id)
+        if role != Role.MANAGER or theme.kind != actions.PRIORITY:
+            await query.answer(_(MANAGERS_ONLY_TEXT), show_alert=True)
+            return
+        if what in ("i", "e"):
+            await actions.rate_theme(turn.session, theme, what, level if level in LEVELS else None)
+        round_ = await turn.session.get(AssessmentRound, theme.round_id)
+        themes = await actions.themes_of_round(turn.session, theme.round_id)
+        team = await turn.session.get(Team, theme.team_id)
+        await turn.commit()
+    await query.answer()
+    if what == "l":
+        pack = rt.packs.get(round_.pack_id).translated(turn.language)
+        texts, keyboard = view.themes_view(pack, team.name, themes, True, round_.id)
+        await view.show_in_place(query, context.bot, texts, keyboard)
+        return
+    text = view.rating_prompt(theme)
+    if rating := view.rating_text(theme):
+        text += "\n" + rating.removeprefix(" · ")
+    await edit_quietly(query, text, view.rating_keyboard(theme))
+
+
+async def add_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """✍️ Add a theme: the manager's next text becomes a priority in their own words."""
+    query = update.callback_query
+    round_id = int(THEME_ADD_PATTERN.match(query.data)["round"])
+    async with open_turn(runtime(context), update.effective_user) as turn:
+        round_ = await turn.session.get(AssessmentRound, round_id)
+        role = round_ and await role_in_team(turn.session, round_.team_id, turn.person.id)
+        if role != Role.MANAGER:
+            await query.answer(_(MANAGERS_ONLY_TEXT), show_alert=True)
+            return
+        await notes.wait_for_text(
+            turn.session, None, turn.person.id, notes.THEME, turn.now, note=str(round_id)
+        )
+        await turn.commit()
+    await query.answer()
+    await query.message.reply_text(
+        _("✍️ Type the key theme in your own words (at most {limit} characters):").format(
+            limit=OWN_THEME_CHARS
+        )
+    )
+
+
+async def typed_theme(turn: Turn, packs, message, wait, text: str) -> None:
+    """The text a manager typed after ✍️: a priority of the round, or a clear no (too long, or
+    they are no longer a manager there) with nothing saved and the wait gone."""
+    round_ = None
+    if wait.note and wait.note.isdigit():
+        round_ = await turn.session.get(AssessmentRound, int(wait.note))
+    role = round_ and await role_in_team(turn.session, round_.team_id, turn.person.id)
+    await notes.forget_wait(turn.session, wait)
+    if role != Role.MANAGER:
+        await turn.commit()
+        await message.reply_text(_("This action has changed since, so nothing was saved."))
+        return
+    if len(text) > OWN_THEME_CHARS:
+        await turn.commit()
+        await message.reply_text(
+            _(
+                "That theme is {count} characters long; the limit is {limit}. Nothing was saved: "
+                "tap ✍️ Add a theme again and type a shorter one."
+            ).format(count=len(text), limit=OWN_THEME_CHARS)
+        )
+        return
+    await actions.add_theme(
+        turn.session,
+        round_.team_id,
+        round_.id,
+        "",
+        ofi_key(text),
+        text,
+        actions.PRIORITY,
+        turn.person.id,
+    )
+    themes = await actions.themes_of_round(turn.session, round_.id)
+    team = await turn.session.get(Team, round_.team_id)
+    await turn.commit()
+    await message.reply_text(
+        _("🎯 Added to the key themes: <b>{theme}</b>").format(theme=esc(preview(text, 200)))
+    )
+    pack = packs.get(round_.pack_id).translated(turn.language)
+    texts, keyboard = view.themes_view(pack, team.name, themes, True, round_.id)
+    await _send(message, texts, keyboard)

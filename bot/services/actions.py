@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot.domain.actions import PlanItem, PlanSummary, plan_summary
+from bot.services.action_notes import cancel_waits
 from storage.models import Action, ActionEvent, KeyTheme, Membership, Person, Team
 from storage.statuses import OPEN_ACTION_STATUSES, ActionStatus
 from storage.types import utcnow
@@ -87,6 +88,16 @@ async def theme_in_team(session: AsyncSession, theme_id: int, team_id: int) -> K
             select(KeyTheme).where(KeyTheme.id == theme_id, KeyTheme.team_id == team_id)
         )
     ).scalar_one_or_none()
+
+
+async def rate_theme(session: AsyncSession, theme: KeyTheme, what: str, level: int | None) -> None:
+    """Set a priority's impact ("i") or effort ("e"), low 1 to high 3; None clears it."""
+    if what == "i":
+        theme.impact = level
+    else:
+        theme.effort = level
+    session.add(theme)
+    await session.flush()
 
 
 async def remove_theme(session: AsyncSession, theme: KeyTheme) -> None:
@@ -163,6 +174,8 @@ async def set_status(
     action.updated_at = now
     session.add(action)
     session.add(ActionEvent(action_id=action.id, person_id=by, kind=str(status), note=note, at=now))
+    if status in (ActionStatus.DONE, ActionStatus.DROPPED):
+        await cancel_waits(session, action.id)
     await session.flush()
 
 

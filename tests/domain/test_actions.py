@@ -7,6 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.domain.actions import (
+    HIGH,
+    LOW,
+    MEDIUM,
     ActionFacts,
     DueState,
     PlanItem,
@@ -21,6 +24,7 @@ from bot.domain.actions import (
     owners_to_nudge,
     parse_typed_date,
     plan_summary,
+    priority_order,
     result_moves,
     week_of,
 )
@@ -148,3 +152,25 @@ def test_results_move_per_area_in_the_packs_order():
     assert area_result("defined", 40) == 40  # an agreed score on the bands comes first
     moves = result_moves({"b": "reacting", "c": None}, {"a": "defined", "b": "systematic"}, "abc")
     assert moves == [("a", None, "defined"), ("b", "reacting", "systematic")]
+
+
+def test_priorities_order_by_impact_then_effort_then_the_managers_rank():
+    themes = {
+        "picked first, unrated": (1, None, None),
+        "high impact, high effort": (2, HIGH, HIGH),
+        "high impact, low effort": (3, HIGH, LOW),
+        "medium impact, unrated effort": (4, MEDIUM, None),
+        "medium impact, medium effort": (5, MEDIUM, MEDIUM),
+        "picked last, unrated": (6, None, None),
+        "low effort only": (7, None, LOW),
+    }
+    ordered = sorted(themes, key=lambda name: priority_order(*themes[name]))
+    assert ordered == [
+        "high impact, low effort",
+        "high impact, high effort",
+        "medium impact, medium effort",
+        "medium impact, unrated effort",
+        "low effort only",
+        "picked first, unrated",
+        "picked last, unrated",
+    ]
