@@ -98,3 +98,50 @@ async def test_notes_and_reasons_are_typed_kept_and_survive_a_restart(fake, db):
         before = alerts_of(ana)
         await ana.press(given, "📝 Progress note")
         assert "closed" in await alert_for(fake, ana, before)
+
+
+async def waits(db) -> list[tuple[int, str]]:
+    """The waits for a typed text still in action_event: (person id, kind)."""
+    rows = await stored(db, ActionEvent, ActionEvent.kind.startswith("ask_"))
+    return sorted((row.person_id, row.kind) for row in rows)
+
+
+async def test_waits_do_not_pile_up(fake, db):
+    clock = Clock(WEDNESDAY)
+    async with running_bot(fake, db.url, clock=clock):
+        maria, token = await start_team(fake)
+        sam, _first = await join(fake, "Sam", token)
+        for title in ("Write it down", "Call back"):
+            await maria.command("/action", title)
+            ask = await maria.wait_for_message(contains="Who owns this action?")
+            await maria.press(ask, "Sam")
+            await maria.wait_for_edit(ask)
+            await maria.press(ask, "In a week")
+        first, second = await stored(db, Action)
+        notice = await sam.wait_for_message(contains="Call back")
+        sam_id = first.owner_id
+
+        # Superseded: a second tap replaces the first wait.
+        await sam.press_data(notice, action_data(ActionStep.NOTE, first.id))
+        await sam.wait_for_message(contains="Type your progress note")
+        await sam.press_data(notice, action_data(ActionStep.NOTE, second.id))
+        await sam.wait_for_message(contains="progress note on Call back")
+        assert await waits(db) == [(sam_id, "ask_note")]
+        # Cancelled: the action closes while its owner was to type.
+        await maria.command("/actions")
+        listing = await maria.wait_for_message(contains="Actions of")
+        await maria.press_data(listing, action_data(ActionStep.DROP, second.id))
+        await maria.wait_for_message(contains="dropped? Type the reason")
+        maria_id = (await stored(db, Action, Action.id == second.id))[0].created_by
+        assert await waits(db) == [(maria_id, "ask_dropped")]
+        # Answered: the wait becomes the history's note.
+        await maria.send("Done another way")
+        await maria.wait_for_message(contains="Reason saved for dropping")
+        assert await waits(db) == []
+        # Expired: a wait nobody answered goes when anyone's next wait begins.
+        await sam.press_data(notice, action_data(ActionStep.NOTE, first.id))
+        await sam.wait_for_message(contains="progress note on Write it down")
+        clock.now = WEDNESDAY + timedelta(hours=2)
+        await maria.press_data(listing, action_data(ActionStep.DROP, first.id))
+        await maria.wait_for_message(contains="dropped? Type the reason")
+        assert await waits(db) == [(maria_id, "ask_dropped")]
