@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.core.i18n import N_
 from storage.statuses import OPEN_ACTION_STATUSES, ActionStatus
 
 OFI_KEY_CHARS = 8
@@ -59,6 +60,7 @@ def ofi_items(improvements: str | None) -> list[OfiItem]:
 # A key theme's impact and effort: a tap each, low to high (None: not rated).
 LOW, MEDIUM, HIGH = 1, 2, 3
 LEVELS = (LOW, MEDIUM, HIGH)
+LEVEL_NAMES = {LOW: N_("low"), MEDIUM: N_("medium"), HIGH: N_("high")}  # translated when shown
 
 
 def priority_order(rank: int, impact: int | None, effort: int | None) -> tuple[int, int, int]:

@@ -93,6 +93,9 @@ class ThemeRecord:
     kind: str
     area_id: str
     text: str
+    rank: int = 0
+    impact: int | None = None  # bot.domain.actions.LEVELS
+    effort: int | None = None
 
 
 @dataclass(frozen=True)
@@ -275,7 +278,10 @@ async def _plan_records(
         .order_by(Action.due_date.is_(None), Action.due_date, Action.id)
     )
     return (
-        tuple(ThemeRecord(t.kind, t.area_id, t.text) for t in themes.scalars()),
+        tuple(
+            ThemeRecord(t.kind, t.area_id, t.text, t.rank, t.impact, t.effort)
+            for t in themes.scalars()
+        ),
         tuple(_action_record(a, owner) for a, owner in rows.all()),
     )
 

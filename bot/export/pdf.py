@@ -7,6 +7,10 @@ charts need anyway, so there is no font file to install or to keep in the reposi
 What the font has no glyph for (Chinese, Japanese, most emoji) would silently vanish from the
 page; it is printed as □ instead, and the report says so and points to the spreadsheet, CSV and
 Markdown files, which keep every answer exactly as typed.
+
+The page is A5 with narrow margins: the report is often opened on a phone, which shows a page
+whole across its width, so a narrower page means larger letters there (an A4 page at 10 pt
+comes out at a size few can read), while it still prints well two to a sheet of A4.
 """
 
 from __future__ import annotations
@@ -35,10 +39,12 @@ FONT_FILES = {
     "BI": "DejaVuSans-BoldOblique.ttf",
 }
 FAMILY = "DejaVu"
+MARGIN = 10  # mm
+A5 = (148, 210)  # mm (fpdf2 warns when "A5" is named: its size changed in 2.8.5)
 BODY_SIZE = 10
 LINE = 5.2  # mm per line of body text
-HEADING_SIZES = {1: 18, 2: 15, 3: 13, 4: 11}
-QUOTE_INDENT = 6  # mm
+HEADING_SIZES = {1: 16, 2: 14, 3: 12.5, 4: 11.5, 5: 10.5}
+QUOTE_INDENT = 4  # mm
 # Headings move to the next page unless this much of what follows fits under them.
 KEEP_WITH_NEXT = 25  # mm
 HEADING_ROOM = 12  # mm a heading takes, with its spacing
@@ -54,13 +60,13 @@ _INVISIBLE = frozenset({0x200B, 0x200C, 0x200D, 0x2060, 0xFE0E, 0xFE0F})
 
 class _ReportPdf(FPDF):
     def __init__(self, footer_text: str) -> None:
-        super().__init__(format="A4")
+        super().__init__(format=A5)
         self.footer_text = footer_text
         self._char_widths: dict[tuple[str, float], dict[str, float]] = {}
         for style, file_name in FONT_FILES.items():
             self.add_font(FAMILY, style, str(FONT_DIR / file_name))
-        self.set_margins(18, 16, 18)
-        self.set_auto_page_break(True, margin=16)
+        self.set_margins(MARGIN, MARGIN, MARGIN)
+        self.set_auto_page_break(True, margin=MARGIN + 2)
 
     def char_width(self, char: str) -> float:
         """The width of one character in the current font, measured once per font."""
@@ -284,11 +290,39 @@ def _single_line_width(pdf: _ReportPdf, text: str) -> float:
     return sum(pdf.char_width(c) for c in text) + 2 * pdf.c_margin
 
 
+def column_widths(
+    pdf: _ReportPdf, header: tuple[str, ...], rows: tuple[tuple[str, ...], ...]
+) -> tuple[float, ...]:
+    """Each column gets room for its longest word (a date, a number: never cut on a narrow
+    page) where it can, and the rest of the width in proportion to how much text it holds."""
+    columns = list(zip(header, *rows, strict=True))
+    pad = 2 * pdf.c_margin + 1
+
+    def width(text: str) -> float:
+        return sum(pdf.char_width(c) for c in printable(text))
+
+    def longest_word(cells: Iterable[str]) -> float:
+        return max((width(w) for cell in cells for w in cell.split()), default=0.0)
+
+    style = pdf.font_style
+    pdf.set_font(style="B")  # the header row is bold
+    heads = [longest_word([title]) for title in header]
+    pdf.set_font(style=style)
+    needed = [max(h, longest_word(col[1:])) + pad for h, col in zip(heads, columns, strict=True)]
+    text = [sum(width(cell) for cell in col) / len(col) + pad for col in columns]
+    if sum(needed) >= pdf.epw:
+        return tuple(needed)  # scaled down by fpdf: some words will break anyway
+    spare = pdf.epw - sum(needed)
+    extra = [max(t - n, 0) for t, n in zip(text, needed, strict=True)]
+    share = sum(extra) or 1
+    return tuple(n + spare * e / share for n, e in zip(needed, extra, strict=True))
+
+
 def _table(pdf: _ReportPdf, header: tuple[str, ...], rows: tuple[tuple[str, ...], ...]) -> None:
-    pdf.set_font(FAMILY, "", BODY_SIZE - 1)
-    # The first column holds names and is given the room the number columns do not need.
-    first = 2.5 if len(header) <= 5 else 1.6
-    widths = (first, *([1] * (len(header) - 1)))
+    wide = len(header) > 5
+    # A wide table's headers would break mid-word on the narrow page at the body's size.
+    pdf.set_font(FAMILY, "", BODY_SIZE - (2.5 if wide else 1))
+    widths = column_widths(pdf, header, rows)
     with pdf.table(
         col_widths=widths,
         line_height=LINE,

@@ -10,9 +10,9 @@ import io
 from openpyxl.workbook import Workbook
 
 from bot.core.i18n import N_, _
-from bot.domain.actions import area_result, result_moves
+from bot.domain.actions import LEVEL_NAMES, area_result, priority_order, result_moves
 from bot.export.cells import csv_safe
-from bot.export.data import ActionRecord, RoundReport
+from bot.export.data import ActionRecord, RoundReport, ThemeRecord
 from bot.export.report import DATE, Block, Heading, Paragraph, Table
 from bot.export.stats import rating_label
 from storage.statuses import ActionStatus
@@ -50,20 +50,38 @@ def _row(report: RoundReport, action: ActionRecord) -> list[str]:
 
 
 def key_theme_blocks(report: RoundReport) -> list[Block]:
-    """The key themes, first in a feedback report: priorities, then strengths to keep."""
+    """The key themes, first in a feedback report: priorities in the order the team works on
+    them (bot.domain.actions.priority_order) with their impact and effort, then strengths to
+    keep."""
     if not report.themes:
         return []
     titles = {area.id: area.title for area in report.pack.areas()}
+    priorities = sorted(
+        (t for t in report.themes if t.kind == "priority"),
+        key=lambda t: priority_order(t.rank, t.impact, t.effort),
+    )
+    strengths = [t for t in report.themes if t.kind != "priority"]
     blocks: list[Block] = [Heading(2, _("Key themes"))]
-    for kind, heading in (("priority", _("Priorities")), ("strength", _("Strengths to keep"))):
-        themes = [t for t in report.themes if t.kind == kind]
+    for heading, themes in ((_("Priorities"), priorities), (_("Strengths to keep"), strengths)):
         if themes:
             lines = [
-                f"{n}. {t.text}" + (f" ({titles[t.area_id]})" if t.area_id in titles else "")
+                f"{n}. {t.text}"
+                + (f" ({titles[t.area_id]})" if t.area_id in titles else "")
+                + _rating(t)
                 for n, t in enumerate(themes, start=1)
             ]
             blocks += [Heading(3, heading), Paragraph("\n".join(lines))]
     return blocks
+
+
+def _rating(theme: ThemeRecord) -> str:
+    """ " — impact high, effort low" for a rated priority."""
+    parts = []
+    if theme.impact in LEVEL_NAMES:
+        parts.append(_("impact {level}").format(level=_(LEVEL_NAMES[theme.impact])))
+    if theme.effort in LEVEL_NAMES:
+        parts.append(_("effort {level}").format(level=_(LEVEL_NAMES[theme.effort])))
+    return " — " + ", ".join(parts) if parts else ""
 
 
 def area_action_blocks(report: RoundReport, area_id: str) -> list[Block]:
@@ -72,7 +90,7 @@ def area_action_blocks(report: RoundReport, area_id: str) -> list[Block]:
     if not actions:
         return []
     lines = [f"• {a.title} — {_owner(a)}, {status_name(a)}" for a in actions]
-    return [Heading(4, _("Actions")), Paragraph("\n".join(lines))]
+    return [Heading(5, _("Actions")), Paragraph("\n".join(lines))]
 
 
 def action_plan_blocks(report: RoundReport) -> list[Block]:

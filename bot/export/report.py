@@ -36,7 +36,7 @@ IMPROVEMENTS = N_("Opportunities for improvement")
 
 @dataclass(frozen=True)
 class Heading:
-    level: int  # 1 = the title, 2 = a section or category, 3 = an area, 4 = a question
+    level: int  # 1 = the title, 2 = a section, 3 = a category, 4 = an area, 5 = a question
     text: str
 
 
@@ -76,26 +76,41 @@ Block = Heading | Paragraph | Facts | Table | Quote | Chart
 
 
 def report_blocks(report: RoundReport, with_charts: bool = True) -> list[Block]:
-    """The whole report: header, key themes, summary, trends, then every area with its answers
-    (and the actions serving it), then the action plan."""
+    """The whole report, in the shape of a Baldrige feedback report: the key themes first, the
+    scores at a glance, then per area what the team agreed (score, strengths, opportunities for
+    improvement and the actions serving them), the action plan, and last the answers."""
     from bot.export import plan  # it builds on this module's blocks
 
     summaries = round_summaries(report)
     blocks: list[Block] = [Heading(1, _("Self-assessment: {team}").format(team=report.team_name))]
     blocks += _front_matter(report)
-    blocks += plan.key_theme_blocks(report)  # a feedback report opens with its key themes
-    blocks += _score_section(report, with_charts)  # scores first: what the team agreed
+    blocks += plan.key_theme_blocks(report)
+    blocks += _score_section(report, with_charts)
     blocks += _summary_section(report, summaries, with_charts)
     blocks += _trend_section(report, with_charts)
     blocks += plan.since_previous_blocks(report)
-    by_question = report.answers_by_question()
     summary_by_area = {summary.area_id: summary for summary in summaries}
+    agreed_scores = {
+        a.area_id: a.value for a in report.scoring.agreed if a.round_id == report.round.id
+    }
+    blocks.append(Heading(2, _("Feedback by area")))
     for category in report.pack.categories:
-        blocks.append(Heading(2, category.title))
+        blocks.append(Heading(3, category.title))
         for area in category.areas:
-            blocks += _area_section(report, area, summary_by_area[area.id], by_question)
+            blocks += _area_feedback(
+                report, area, summary_by_area[area.id], agreed_scores.get(area.id)
+            )
             blocks += plan.area_action_blocks(report, area.id)
     blocks += plan.action_plan_blocks(report)
+    blocks.append(Heading(2, _("Answers")))
+    by_question = report.answers_by_question()
+    for category in report.pack.categories:
+        blocks.append(Heading(3, category.title))
+        for area in category.areas:
+            blocks.append(Heading(4, area.title))
+            for number, question in enumerate(area.questions, start=1):
+                answers = by_question.get(question.id, [])
+                blocks += _question_blocks(report, number, question, answers)
     return blocks
 
 
@@ -308,26 +323,24 @@ def _trend_section(report: RoundReport, with_charts: bool) -> list[Block]:
     return blocks
 
 
-def _area_section(
-    report: RoundReport,
-    area: Area,
-    summary: AreaSummary,
-    by_question: dict[str, list[AnswerRecord]],
+def _area_feedback(
+    report: RoundReport, area: Area, summary: AreaSummary, agreed_score: int | None
 ) -> list[Block]:
-    blocks: list[Block] = [Heading(3, area.title)]
-    for number, question in enumerate(area.questions, start=1):
-        blocks += _question_blocks(report, number, question, by_question.get(question.id, []))
-
-    blocks.append(Heading(4, _("Ratings and consensus")))
+    """An area as the feedback report gives it: what was agreed, its strengths and its
+    opportunities for improvement (the actions serving them follow, from plan.py)."""
+    blocks: list[Block] = [Heading(4, area.title)]
     consensus = report.consensus.get(area.id)
     completion = _("{share} ({done} of {total})").format(
         share=format_share(summary.share), done=summary.done, total=summary.total
     )
-    items = [
+    items = []
+    if report.pack.scoring is not None:
+        items.append((_("Agreed score"), percent_text(agreed_score) or _("not agreed yet")))
+    items += [
+        (_("Agreed rating"), _agreed(consensus) or _("not agreed yet")),
         (_("Completion"), completion),
         (_("Ratings"), _rating_counts_text(summary.rating_counts) or _("none yet")),
         (_("Average rating (1–4)"), format_average(summary.average_rating)),
-        (_("Agreed rating"), _agreed(consensus) or _("not agreed yet")),
     ]
     if consensus is not None and consensus.vote_counts:
         items.append((_("Votes"), _rating_counts_text(consensus.vote_counts)))
@@ -336,7 +349,7 @@ def _area_section(
         (STRENGTHS, consensus.strengths if consensus else ""),
         (IMPROVEMENTS, consensus.improvements if consensus else ""),
     ):
-        blocks.append(Heading(4, _(title)))
+        blocks.append(Heading(5, _(title)))
         blocks.append(
             Paragraph(text) if text.strip() else Paragraph(_("None recorded."), quiet=True)
         )
@@ -347,7 +360,7 @@ def _question_blocks(
     report: RoundReport, number: int, question: Question, answers: list[AnswerRecord]
 ) -> list[Block]:
     names = report.member_names()
-    blocks: list[Block] = [Heading(4, f"{number}. {question.text}")]
+    blocks: list[Block] = [Heading(5, f"{number}. {question.text}")]
     answered = [a for a in answers if a.status == AnswerStatus.ANSWERED]
     for answer in answered:
         notes = []

@@ -20,10 +20,8 @@ from bot.core.i18n import N_, _, ngettext
 from bot.core.render import edit_quietly, esc, preview, split_message
 from bot.domain.actions import (
     DUE_CHOICES,
-    HIGH,
+    LEVEL_NAMES,
     LEVELS,
-    LOW,
-    MEDIUM,
     DueState,
     OfiItem,
     due_state,
@@ -47,7 +45,6 @@ STATUS_TEXTS = {
     ActionStatus.DONE: N_("✅ done"),
     ActionStatus.DROPPED: N_("✖️ dropped"),
 }
-LEVEL_TEXTS = {LOW: N_("low"), MEDIUM: N_("medium"), HIGH: N_("high")}
 FILTER_TEXTS = {"open": N_("Open"), "overdue": N_("Overdue"), "done": N_("Done")}
 
 
@@ -117,10 +114,10 @@ def ordered_priorities(themes: list[KeyTheme]) -> list[KeyTheme]:
 def rating_text(theme: KeyTheme) -> str:
     """ " · impact high · effort low", or "" when not rated."""
     parts = []
-    if theme.impact in LEVEL_TEXTS:
-        parts.append(_("impact {level}").format(level=_(LEVEL_TEXTS[theme.impact])))
-    if theme.effort in LEVEL_TEXTS:
-        parts.append(_("effort {level}").format(level=_(LEVEL_TEXTS[theme.effort])))
+    if theme.impact in LEVEL_NAMES:
+        parts.append(_("impact {level}").format(level=_(LEVEL_NAMES[theme.impact])))
+    if theme.effort in LEVEL_NAMES:
+        parts.append(_("effort {level}").format(level=_(LEVEL_NAMES[theme.effort])))
     return "".join(f" · {part}" for part in parts)
 
 
@@ -187,7 +184,7 @@ def rating_keyboard(theme: KeyTheme) -> InlineKeyboardMarkup:
     def row(what: str, label: str, current: int | None) -> list[InlineKeyboardButton]:
         return [
             InlineKeyboardButton(
-                ("✓ " if level == current else "") + label.format(level=_(LEVEL_TEXTS[level])),
+                ("✓ " if level == current else "") + label.format(level=_(LEVEL_NAMES[level])),
                 callback_data=theme_rate_data(what, theme.id, 0 if level == current else level),
             )
             for level in LEVELS
