@@ -73,7 +73,7 @@ def feedback_report() -> RoundReport:
 
 
 def in_order(text: str, *parts: str) -> list[int]:
-    """Where each part first appears after the previous one (ValueError: missing or out of order)."""
+    """Where each part first appears after the previous one (ValueError: missing, out of order)."""
     positions, start = [], 0
     for part in parts:
         start = text.index(part, start)
