@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.actions import ofi_items
+from bot.domain.actions import HIGH, MEDIUM, ofi_items
 from bot.domain.compare import agreed_level
 from bot.playground.demo_answers import ANSWERS, CONSENSUS_NOTES, DEMO_ACTIONS
 from bot.playground.demo_organisation import seed_organisation_team
@@ -121,14 +121,18 @@ async def _plan(
     people: list[Person],
     now: datetime,
 ) -> None:
-    """The demo team's improvement plan: a priority from its consensus, and a done, an open and
-    an overdue action, as /themes and /action would have recorded them."""
+    """The demo team's improvement plan: a priority from its consensus, rated high impact and
+    medium effort, and a done, an open and an overdue action, as /themes and /action would have
+    recorded them."""
     manager = people[0].id
     row = await consensus.consensus_of_area(session, round_.id, AGREED_NOW[0])
     item = ofi_items(row.improvements)[0]
     theme = await actions.add_theme(
         session, team.id, round_.id, row.area_id, item.key, item.text, actions.PRIORITY, manager
     )
+    # Rated, as a manager's two taps would: it changes a lot, for a medium effort.
+    await actions.rate_theme(session, theme, "i", HIGH)
+    await actions.rate_theme(session, theme, "e", MEDIUM)
     plan = (
         (DEMO_ACTIONS[0], people[1].id, now - timedelta(days=4), ActionStatus.DONE),
         (DEMO_ACTIONS[1], people[2].id, now + timedelta(days=10), ActionStatus.STARTED),

@@ -1,11 +1,11 @@
-"""The playground's demo team has an improvement plan: a priority and a done, an open and an
-overdue action, seeded through the services as the bot would have recorded them."""
+"""The playground's demo team has an improvement plan: a rated priority and a done, an open and
+an overdue action, seeded through the services as the bot would have recorded them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.domain.actions import is_overdue
+from bot.domain.actions import HIGH, MEDIUM, is_overdue
 from bot.playground.demo import seed_demo
 from bot.playground.world import PlaygroundBotApi, World
 from criteria.loader import DEFAULT_PACK_ID, load_packs
@@ -23,6 +23,7 @@ async def test_the_demo_team_has_a_plan_with_done_open_and_overdue_actions(db, t
         await session.commit()
     (theme,) = await stored(db, KeyTheme)
     assert theme.kind == "priority" and theme.area_id == "product-offering"
+    assert (theme.impact, theme.effort) == (HIGH, MEDIUM)
     plan = await stored(db, Action)
     assert all(a.owner_id is not None and a.theme_id == theme.id for a in plan)
     today = NOW.date()
