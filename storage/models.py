@@ -428,6 +428,8 @@ class ActionEvent(SQLModel, table=True):
     """The history of an action: who changed what, when."""
 
     __tablename__ = "action_event"
+    # A person's wait for a typed text is looked up with every private update they send.
+    __table_args__ = (Index("ix_action_event_person_kind", "person_id", "kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
     # None only on a manager's wait for a typed key theme (bot.services.action_notes).

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import bindparam, case
+from sqlalchemy import bindparam, case, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import select
 
-from storage.models import Answer, AssessmentRound, Conversation, Membership, Person, Role, Team
+from storage.models import (
+    ActionEvent,
+    Answer,
+    AssessmentRound,
+    Conversation,
+    Membership,
+    Person,
+    Role,
+    Team,
+)
 
 
 async def person_statuses(session: AsyncSession, round_id: int, person_id: int) -> dict[str, str]:
@@ -80,6 +90,9 @@ class PersonState:
     conversation: Conversation | None
     active_team: Team | None  # the team Person.active_team_id points at, member or not
     teams: list[TeamOfMember]  # newest membership first
+    # When their newest wait for a typed note, reason or theme began (bot.services.action_notes)
+    # if they have one: read here so that a text with nothing waiting costs no query of its own.
+    text_wait_since: datetime | None = None
 
     def team_left_behind(self) -> Team | None:
         """The team they answered for but were removed from since (its name is shown to them)."""
@@ -95,6 +108,9 @@ class PersonState:
         return next((t for t in self.teams if t.team.id == chosen), self.teams[0])
 
 
+TEXT_WAIT_PREFIX = "ask_"  # bot.services.action_notes.ASK: the kind of a wait's row
+
+
 def _person_state_query():
     active_team = aliased(Team)
     newer_round = aliased(AssessmentRound)
@@ -106,8 +122,25 @@ def _person_state_query():
         .correlate(Membership)
         .scalar_subquery()
     )
+    text_wait_since = (
+        select(func.max(ActionEvent.at))
+        .where(
+            ActionEvent.person_id == Person.id,
+            ActionEvent.kind.startswith(TEXT_WAIT_PREFIX, autoescape=True),
+        )
+        .correlate(Person)
+        .scalar_subquery()
+    )
     return (
-        select(Person, Conversation, active_team, Team, Membership.role, AssessmentRound)
+        select(
+            Person,
+            Conversation,
+            active_team,
+            Team,
+            Membership.role,
+            AssessmentRound,
+            text_wait_since,
+        )
         .select_from(Person)
         .outerjoin(Conversation, Conversation.person_id == Person.id)
         .outerjoin(active_team, active_team.id == Person.active_team_id)
@@ -132,6 +165,6 @@ async def person_state(session: AsyncSession, telegram_user_id: int) -> PersonSt
     rows = (await session.execute(_PERSON_STATE, {"telegram_user_id": telegram_user_id})).all()
     if not rows:
         return None
-    person, conversation, active, _team, _role, _round = rows[0]
-    teams = [TeamOfMember(team, role, round_) for *_, team, role, round_ in rows if team]
-    return PersonState(person, conversation, active, teams)
+    person, conversation, active, _team, _role, _round, wait_since = rows[0]
+    teams = [TeamOfMember(team, role, round_) for *_, team, role, round_, _wait in rows if team]
+    return PersonState(person, conversation, active, teams, wait_since)

@@ -55,6 +55,7 @@ class UpdateWork:
         self._task = asyncio.current_task()
         self._session: AsyncSession | None = None
         self._state: PersonState | None = None  # read by the guards, for the turn
+        self._kept = False  # whether _state was read (None is a newcomer then)
 
     def session(self, rt: Runtime) -> AsyncSession:
         """The update's session, opened on first use; its transaction stays open for the turn."""
@@ -65,12 +66,21 @@ class UpdateWork:
 
     def keep(self, state: PersonState | None) -> None:
         """Keep what the guards read for the turn, which then skips its first query."""
-        self._state = state
+        self._state, self._kept = state, True
+
+    def kept(self, user_id: int) -> tuple[bool, PersonState | None]:
+        """Whether the guards read this person for the turn, and what they found (None: a
+        newcomer); a handler before the turn may look without taking it."""
+        state = self._state
+        if not self._kept or (state is not None and state.person.telegram_user_id != user_id):
+            return False, None
+        return True, state
 
     def hand_over(self, rt: Runtime, user_id: int) -> tuple[AsyncSession, PersonState | None]:
         """Give the session, open transaction and person read so far to a turn, which owns it."""
         session, state = self.session(rt), self._state
         self._session = self._state = None
+        self._kept = False
         if state is not None and state.person.telegram_user_id != user_id:
             state = None  # read for someone else
         return session, state
@@ -79,7 +89,7 @@ class UpdateWork:
         """Commit what the guards wrote and let the connection go (no turn carries it on)."""
         if self._session is None or asyncio.current_task() is not self._task:
             return  # nothing begun, or a task the update started: that one is not the owner
-        session, self._session, self._state = self._session, None, None
+        session, self._session, self._state, self._kept = self._session, None, None, False
         try:
             await session.commit()
         finally:
@@ -87,7 +97,7 @@ class UpdateWork:
 
     async def discard(self) -> None:
         """Roll back what the guards began (a duplicate update, a failed statement)."""
-        session, self._session, self._state = self._session, None, None
+        session, self._session, self._state, self._kept = self._session, None, None, False
         if session is not None:
             await session.close()
 
@@ -126,6 +136,12 @@ def keep_for_turn(state: PersonState | None) -> None:
     work = current_work()
     if work is not None:
         work.keep(state)
+
+
+def kept_person_state(user_id: int) -> tuple[bool, PersonState | None]:
+    """What the guards read of this person in this update, if they did (see UpdateWork.kept)."""
+    work = current_work()
+    return work.kept(user_id) if work is not None else (False, None)
 
 
 async def settle_update_work() -> None:

@@ -15,7 +15,7 @@ from bot.core.commands import PRIVATE
 from bot.core.i18n import N_, _
 from bot.core.render import esc, preview
 from bot.core.runtime import runtime
-from bot.core.turns import Turn, open_turn, update_session
+from bot.core.turns import Turn, kept_person_state, open_turn, update_session
 from bot.manage.themes import typed_theme
 from bot.services import action_notes as notes
 from bot.services.membership import role_in_team
@@ -70,8 +70,14 @@ async def typed_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.effective_message
     text = (message.text or "").strip()
     rt = runtime(context)
+    if not text:
+        return
+    user_id = update.effective_user.id
+    read, state = kept_person_state(user_id)
+    if read and (state is None or not notes.may_be_waiting(state.text_wait_since, rt.clock())):
+        return  # the guards' read of the person says nothing waits: no query of its own
     async with update_session(rt) as session:
-        found = text and await notes.waiting_for(session, update.effective_user.id, rt.clock())
+        found = await notes.waiting_for(session, user_id, rt.clock())
     if not found:
         return
     async with open_turn(rt, update.effective_user) as turn:

@@ -20,8 +20,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Action, ActionEvent, Person
+from storage.queries import TEXT_WAIT_PREFIX
 
-ASK = "ask_"
+ASK = TEXT_WAIT_PREFIX  # "ask_": the person state reads when their newest wait began
 NOTE, BLOCKED, DROPPED, REASSIGNED = "note", "blocked", "dropped", "reassigned"
 THEME = "theme"  # a manager's key theme in their own words
 WAIT = timedelta(minutes=30)
@@ -68,6 +69,11 @@ async def forget_wait(session: AsyncSession, wait: ActionEvent) -> None:
 async def cancel_waits(session: AsyncSession, action_id: int) -> None:
     """Nobody types for an action that closed (done or dropped) any more."""
     await session.execute(delete(ActionEvent).where(_waits(), ActionEvent.action_id == action_id))
+
+
+def may_be_waiting(since: datetime | None, now: datetime) -> bool:
+    """Whether a wait that began `since` (PersonState.text_wait_since) may still be open."""
+    return since is not None and since >= now - WAIT
 
 
 async def waiting_for(
