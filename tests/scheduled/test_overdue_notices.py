@@ -173,3 +173,23 @@ async def test_two_instances_on_one_database_send_the_notice_once(fake, db):
     assert [(r.period, r.status) for r in runs] == [
         (team_period(seeded.team_id, "2030-W48-mon"), "sent")
     ]
+
+
+async def test_a_429_on_the_notice_is_waited_out_and_it_goes_once(fake, db):
+    seeded = await seed_team(db, fake, members=("Alice",), weekly_reminder_cap=9)
+    alice = seeded.people["Alice"]
+    await answer(db, seeded, "Alice")
+    await answer(db, seeded, "Maria")
+    await add_actions(
+        db, seeded, [("Call the supplier", "Alice", ActionStatus.OPEN, date(2030, 11, 20))]
+    )
+    # Longer than the rate limiter's own retries: the run waits it out itself.
+    fake.fail_next("sendMessage", error_code=429, retry_after=1, times=4, chat_id=alice)
+    async with running_bot(fake, db.url, clock=Clock(MONDAY)) as app:
+        await jobs.run_slot(app, seeded.team_id, REMINDER, "2030-W48-mon", MONDAY)
+        await fake.wait_idle()
+    refused = fake.clear_rejected_calls()
+    assert sum(1 for call in refused if call.error_code == 429) == 4
+    assert len(notices_to(fake, alice)) == 1
+    (sent,) = await deliveries_of(db, DeliveryKind.OVERDUE)
+    assert sent.status == "sent"
