@@ -27,19 +27,16 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.processes import bot_environment, bot_process, first_poll, free_port
+from bench.seeding import fresh_database
 from bot.playground.botapi.fake_telegram import FakeTelegram
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 from criteria.model import MATURITY_LEVELS
@@ -264,32 +261,6 @@ async def bench_bot(args, database_url: str) -> Sample:
         statements / timings.updates,
         commits / timings.updates,
     )
-
-
-# --- databases ------------------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def fresh_database(database_url: str | None) -> AsyncIterator[str]:
-    """An empty database for one run: SQLite in a temp dir, or on the PostgreSQL server of
-    `database_url` a new database named after it (created, then dropped: the one named in the
-    URL is never touched, and the fake numbers updates from the same start every run)."""
-    if database_url is None or database_url.startswith("sqlite"):
-        with tempfile.TemporaryDirectory() as workdir:
-            yield f"sqlite+aiosqlite:///{workdir}/bench.db"
-        return
-    url = make_url(database_url)
-    name = f"{url.database or 'bench'}_{uuid.uuid4().hex[:8]}"
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(False)
-    connection = await asyncpg.connect(admin)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
 
 
 # --- report ---------------------------------------------------------------------------------

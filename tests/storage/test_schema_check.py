@@ -14,7 +14,6 @@ from storage.migrate import (
     upgrade_if_behind,
     upgrade_to_head,
 )
-from tests.storage.test_storage import empty_database_url  # noqa: F401 - the fixture
 from tests.support.databases import open_database
 
 
@@ -23,7 +22,7 @@ def test_the_heads_read_from_the_scripts_are_alembics():
     assert migration_heads() == frozenset(scripts.get_heads())
 
 
-async def test_a_database_is_migrated_only_when_behind(empty_database_url):  # noqa: F811
+async def test_a_database_is_migrated_only_when_behind(empty_database_url):
     database = open_database("any", empty_database_url)
     try:
         assert not await schema_is_current(database.engine)  # a new, empty database
