@@ -83,7 +83,6 @@ class Answering:
     def __init__(self, fake, person, first_question: int) -> None:
         self.fake, self.person = fake, person
         self.question = first_question
-        self.last_id = person.chat.next_message_id - 1
 
     async def one_question(self, timings: Timings) -> None:
         fake, person = self.fake, self.person
@@ -98,12 +97,11 @@ class Answering:
         await person.press(saved, level.label)
         self.question += 1
         following = QUESTIONS[self.question].text
-        shown = await asyncio.wait_for(
+        await asyncio.wait_for(
             next_bot_message(fake, person, saved.message_id, following), TIMEOUT_S
         )
         timings.tap.append((time.perf_counter() - tapped) * 1000)
         timings.updates += 2
-        self.last_id = shown.message_id
 
 
 class Echoing:
