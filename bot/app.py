@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import time
 
@@ -23,6 +24,7 @@ from bot.core.ordering import PerChatUpdateProcessor
 from bot.core.rate_limit import ReplyAwareRateLimiter
 from bot.core.runtime import RUNTIME_KEY, Runtime
 from bot.core.update_log import instrument_handlers
+from bot.export.worker import pictures
 from bot.group import charts as group_charts
 from bot.group import compare, consensus
 from bot.group import linking as groups
@@ -39,7 +41,8 @@ from bot.scheduled import reminders
 from bot.scheduled.jobs import start_schedules
 from criteria.loader import PackRegistry, load_packs
 from storage.db import create_engine, session_factory
-from storage.migrate import upgrade_to_head_async
+from storage.migrate import upgrade_if_behind
+from storage.statement_count import count_statements
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +135,10 @@ def build_application(
 
 async def _open_resources(application: Application) -> None:
     settings: Settings = application.bot_data["settings"]
-    await upgrade_to_head_async(settings.database_url)
     engine = create_engine(settings.database_url)
+    await upgrade_if_behind(engine, settings.database_url)
+    if settings.count_sql_statements:
+        count_statements(engine)  # from here on: the start-up's migration check is left out
     application.bot_data[RUNTIME_KEY] = Runtime(
         settings=settings,
         packs=application.bot_data["packs"],
@@ -178,5 +183,6 @@ async def _open_resources(application: Application) -> None:
 async def _close_resources(application: Application) -> None:
     runtime: Runtime | None = application.bot_data.get(RUNTIME_KEY)
     await stop_leadership(application)
+    await asyncio.to_thread(pictures.shutdown)  # the worker process, if one is running
     if runtime is not None:
         await runtime.engine.dispose()

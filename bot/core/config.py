@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     drop_pending_updates: bool = False
     # /healthz; 0 takes any free port (tests).
     health_port: int = Field(default=8080, ge=0, le=65535)
+    # Benchmarks: count SQL statements and commits, shown on /healthz (bench/throughput.py).
+    count_sql_statements: bool = False
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

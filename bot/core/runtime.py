@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import CallbackContext
 
 from bot.core.clock import Clock, system_clock
 from bot.core.config import Settings
-from bot.export.bundle import build_exports
-from bot.export.data import RoundReport
-from bot.export.limits import ExportFile
 from criteria.loader import PackRegistry
 
+if TYPE_CHECKING:
+    from bot.export.data import RoundReport
+    from bot.export.limits import ExportFile
+
 RUNTIME_KEY = "runtime"
+
+
+def build_exports(report: RoundReport, upload_limit: int) -> list[ExportFile]:
+    """The export files, built in the worker process (bot/export/worker.py): the spreadsheet,
+    PDF and chart libraries never load into the bot's own."""
+    from bot.export.worker import pictures
+
+    return pictures.run("bot.export.bundle:build_exports", report, upload_limit)
 
 
 @dataclass

@@ -22,8 +22,11 @@ AREA_SCORE_COLUMN = N_("Area score")
 
 def build_csv(report: RoundReport) -> bytes:
     zone = report.zone
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
+    # Encoded row by row into the bytes that are sent, rather than kept as one long text first
+    # (a 2,000-person team's CSV is 15 MB; bench/scale.py). utf-8-sig writes the BOM first.
+    buffer = io.BytesIO()
+    text = io.TextIOWrapper(buffer, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
     writer.writerow([*answer_columns(), _(AREA_SCORE_COLUMN)])
     scores = person_area_scores(report)
     for row in answer_rows(report):
@@ -31,7 +34,9 @@ def build_csv(report: RoundReport) -> bytes:
         # The author's score of the answer's area (bot/export/scorebook.py), blank if none.
         values.append(str(scores.get((row.person_id, row.area_id), "")))
         writer.writerow([csv_safe(value) for value in values])
-    return buffer.getvalue().encode("utf-8-sig")
+    text.flush()
+    text.detach()  # leaves the buffer open to read
+    return buffer.getvalue()
 
 
 def local_time(moment: datetime | None, zone: ZoneInfo) -> str:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl.workbook import Workbook
-
 from bot.core.i18n import N_, _
 from bot.domain.actions import LEVEL_NAMES, area_result, priority_order, result_moves
 from bot.export.cells import csv_safe
 from bot.export.data import ActionRecord, RoundReport, ThemeRecord
 from bot.export.report import DATE, Block, Heading, Paragraph, Table
 from bot.export.stats import rating_label
+from bot.export.xlsx_rows import RowWorkbook
 from storage.statuses import ActionStatus
 
 PLAN_SHEET_TITLE = N_("Action plan")
@@ -101,7 +100,7 @@ def action_plan_blocks(report: RoundReport) -> list[Block]:
     return [Heading(2, _("Action plan")), Table(tuple(_columns()), rows)]
 
 
-def write_action_plan_sheet(workbook: Workbook, title: str, report: RoundReport) -> None:
+def write_action_plan_sheet(workbook: RowWorkbook, title: str, report: RoundReport) -> None:
     """The "Action plan" sheet, when the round has actions."""
     from bot.export.xlsx import _set_widths, _write_row  # the sheet's house style
 

@@ -6,17 +6,14 @@ for filtering and pivoting (a row per answer, the same columns as the CSV).
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.core.i18n import N_, _
 from bot.export.cells import looks_like_formula, xlsx_text
@@ -34,6 +31,7 @@ from bot.export.stats import (
     round_summaries,
     round_trends,
 )
+from bot.export.xlsx_rows import RowSheet, RowWorkbook
 from criteria.model import Area
 from storage.statuses import AnswerStatus
 
@@ -58,22 +56,21 @@ NO_ANSWER_MARKS = {
 def build_xlsx(report: RoundReport) -> bytes:
     from bot.export.plan import PLAN_SHEET_TITLE, write_action_plan_sheet  # imports this module
 
-    workbook = Workbook()
+    # Write-only (bot/export/xlsx_rows.py): each sheet top to bottom, no cell kept in memory.
+    workbook = RowWorkbook()
     taken = {title.lower() for title in RESERVED_SHEET_TITLES}
     summaries = round_summaries(report)
 
-    summary = workbook.active
-    summary.title = sheet_title(_(SUMMARY_TITLE), taken)
+    summary = workbook.create_sheet(sheet_title(_(SUMMARY_TITLE), taken))
     _write_summary(summary, report, summaries)
     if report.previous_round is not None:
         _write_trends(workbook.create_sheet(sheet_title(_(TRENDS_TITLE), taken)), report)
     for data in score_sheets(report):  # the scorebook and the perception gap
         sheet = workbook.create_sheet(sheet_title(_(data.title), taken))
+        sheet.lay_out(data.widths, freeze="B2")
         _write_row(sheet, 1, data.header, header=True)
         for row, values in enumerate(data.rows, start=2):
             _write_row(sheet, row, values)
-        sheet.freeze_panes = "B2"
-        _set_widths(sheet, data.widths)
     raw_title = sheet_title(_(RAW_TITLE), taken)  # claimed first, so no area can take the name
     by_question = report.answers_by_question()
     for area in report.pack.areas():
@@ -82,9 +79,7 @@ def build_xlsx(report: RoundReport) -> bytes:
     _write_raw(workbook.create_sheet(raw_title), report)
     write_action_plan_sheet(workbook, sheet_title(_(PLAN_SHEET_TITLE), taken), report)
 
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook.to_bytes()
 
 
 def sheet_title(wanted: str, taken: set[str]) -> str:
@@ -104,7 +99,7 @@ def sheet_title(wanted: str, taken: set[str]) -> str:
     return title
 
 
-def put(sheet: Worksheet, row: int, column: int, value: object) -> Cell:
+def put(sheet: RowSheet, row: int, column: int, value: object) -> Cell:
     """Write one cell; text that looks like a formula is stored, and kept on editing, as text."""
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, str):
@@ -118,7 +113,7 @@ def put(sheet: Worksheet, row: int, column: int, value: object) -> Cell:
     return cell
 
 
-def _write_row(sheet: Worksheet, row: int, values: Iterable[object], header: bool = False):
+def _write_row(sheet: RowSheet, row: int, values: Iterable[object], header: bool = False):
     for column, value in enumerate(values, start=1):
         cell = put(sheet, row, column, value)
         cell.alignment = WRAPPED
@@ -127,12 +122,11 @@ def _write_row(sheet: Worksheet, row: int, values: Iterable[object], header: boo
             cell.fill = HEADER_FILL
 
 
-def _set_widths(sheet: Worksheet, widths: Sequence[float]) -> None:
-    for column, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
+def _set_widths(sheet: RowSheet, widths: Sequence[float]) -> None:
+    sheet.lay_out(widths)
 
 
-def _write_summary(sheet: Worksheet, report: RoundReport, summaries: Sequence[AreaSummary]) -> None:
+def _write_summary(sheet: RowSheet, report: RoundReport, summaries: Sequence[AreaSummary]) -> None:
     facts = [
         (_("Team"), report.team_name),
         (_("Round"), report.round.name),
@@ -145,12 +139,16 @@ def _write_summary(sheet: Worksheet, report: RoundReport, summaries: Sequence[Ar
         facts.append(
             (_("Names"), _("Shown as Member 1, 2… (the team compares answers anonymously)"))
         )
+    header_row = len(facts) + 2
+    levels = list(LEVEL_IDS)
+    sheet.lay_out(
+        [24, 32, 11, 9, 10, 12, 11, 10, 12, *([16] * len(levels)), 14, 24],
+        freeze=f"C{header_row + 1}",
+    )
     for row, (label, value) in enumerate(facts, start=1):
         put(sheet, row, 1, label).font = HEADER_FONT
         put(sheet, row, 2, value)
 
-    header_row = len(facts) + 2
-    levels = list(LEVEL_IDS)
     header = [
         _("Category"),
         _("Area"),
@@ -187,12 +185,11 @@ def _write_summary(sheet: Worksheet, report: RoundReport, summaries: Sequence[Ar
             ],
         )
         sheet.cell(row=header_row + offset, column=6).number_format = "0%"
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=3)
-    _set_widths(sheet, [24, 32, 11, 9, 10, 12, 11, 10, 12, *([16] * len(levels)), 14, 24])
 
 
-def _write_trends(sheet: Worksheet, report: RoundReport) -> None:
+def _write_trends(sheet: RowSheet, report: RoundReport) -> None:
     before, now = report.previous_round.name, report.round.name
+    sheet.lay_out([32, 18, 18, 10, 18, 18, 10], freeze="B2")
     header = [
         _("Area"),
         _("Completion: {round}").format(round=before),
@@ -222,17 +219,17 @@ def _write_trends(sheet: Worksheet, report: RoundReport) -> None:
             sheet.cell(row=row, column=column).number_format = "0%"
     if note := frameworks_note(report):
         _write_row(sheet, len(trends) + 3, [note])
-    sheet.freeze_panes = "B2"
-    _set_widths(sheet, [32, 18, 18, 10, 18, 18, 10])
 
 
 def _write_area(
-    sheet: Worksheet,
+    sheet: RowSheet,
     report: RoundReport,
     area: Area,
     by_question: Mapping[str, Sequence[AnswerRecord]],
 ) -> None:
     names = [member.name for member in report.members]
+    # Keep the header and the question visible while scrolling through many members.
+    sheet.lay_out([5, 50, *([40] * len(names)), 26], freeze="C2")
     _write_row(sheet, 1, ["#", _("Question"), *names, _("Ratings")], header=True)
     for number, question in enumerate(area.questions, start=1):
         answers = {a.person_id: a for a in by_question.get(question.id, ())}
@@ -251,9 +248,6 @@ def _write_area(
         put(sheet, row, 2, label).font = HEADER_FONT
         put(sheet, row, 3, value).alignment = WRAPPED
         row += 1
-    # Keep the header and the question visible while scrolling through many members.
-    sheet.freeze_panes = "C2"
-    _set_widths(sheet, [5, 50, *([40] * len(names)), 26])
 
 
 def _member_cell(answer: AnswerRecord | None) -> str:
@@ -269,10 +263,11 @@ def _member_cell(answer: AnswerRecord | None) -> str:
     return "\n\n".join(parts)
 
 
-def _write_raw(sheet: Worksheet, report: RoundReport) -> None:
+def _write_raw(sheet: RowSheet, report: RoundReport) -> None:
     zone = report.zone
     columns = answer_columns()
     header = [*columns[:-2], *(f"{c} ({zone.key})" for c in columns[-2:])]
+    sheet.lay_out([14, 22, 24, 18, 50, 18, 12, 60, 24, 20, 18, 18], freeze="A2")
     _write_row(sheet, 1, header, header=True)
     row = 1
     for row, answer in enumerate(answer_rows(report), start=2):
@@ -283,9 +278,7 @@ def _write_raw(sheet: Worksheet, report: RoundReport) -> None:
         )
         for column in (len(header) - 1, len(header)):
             sheet.cell(row=row, column=column).number_format = DATE_FORMAT
-    sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{row}"
-    _set_widths(sheet, [14, 22, 24, 18, 50, 18, 12, 60, 24, 20, 18, 18])
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:

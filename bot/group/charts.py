@@ -22,9 +22,14 @@ from bot.core.runtime import runtime
 from bot.domain.compare import anonymous_numbers, breakdown_visible
 from bot.domain.digest import Heatmap, build_heatmap
 from bot.domain.progress import Statuses
+from bot.export.worker import pictures
 from bot.services.groups import round_ratings
 from criteria.model import Pack
 from storage.queries import display_name, team_members, team_statuses
+
+# Drawn in the worker process (bot/export/worker.py): matplotlib never loads into the bot's.
+HEATMAP = "bot.export.charts:heatmap_png"
+RATINGS_CHART = "bot.export.charts:ratings_chart"
 
 
 @dataclass(frozen=True)
@@ -62,13 +67,11 @@ async def heatmap_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         if turn.team.anonymous_compare:
             caption += " " + _("(anonymous: “Member 1”, “Member 2”… instead of names)")
-    from bot.export.charts import heatmap_png  # matplotlib loads on the first chart, not at start
-
     note = ""
     if heatmap.hidden_people:
         note = _("The {count} least complete members").format(count=len(heatmap.people))
     png = await asyncio.to_thread(
-        heatmap_png, heatmap.people, heatmap.areas, heatmap.shares, note=note
+        pictures.run, HEATMAP, heatmap.people, heatmap.areas, heatmap.shares, note=note
     )
     await message.reply_photo(png, caption=caption)
 
@@ -117,7 +120,5 @@ async def ratings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         caption += " " + _("(areas rated by fewer than {count} people are left out)").format(
             count=team.anonymity_threshold
         )
-    from bot.export.charts import ratings_chart
-
-    png = await asyncio.to_thread(ratings_chart, summaries)
+    png = await asyncio.to_thread(pictures.run, RATINGS_CHART, summaries)
     await message.reply_photo(png, caption=caption)

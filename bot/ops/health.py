@@ -21,6 +21,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tornado.httpserver import HTTPServer
 
+from storage.statement_count import statement_count
+
 log = logging.getLogger(__name__)
 
 # Short: a health check that hangs is as bad as a failed one, and the checker has its own timeout.
@@ -38,11 +40,17 @@ async def database_reachable(engine: AsyncEngine) -> bool:
     return True
 
 
-async def health_report(engine: AsyncEngine | None) -> tuple[HTTPStatus, dict[str, str]]:
-    """The status code and body of /healthz."""
+async def health_report(engine: AsyncEngine | None) -> tuple[HTTPStatus, dict[str, object]]:
+    """The status code and body of /healthz; with COUNT_SQL_STATEMENTS, the counts so far."""
     if engine is not None and await database_reachable(engine):
-        return HTTPStatus.OK, {"status": "ok", "database": "ok"}
-    return HTTPStatus.SERVICE_UNAVAILABLE, {"status": "degraded", "database": "unreachable"}
+        status, body = HTTPStatus.OK, {"status": "ok", "database": "ok"}
+    else:
+        status = HTTPStatus.SERVICE_UNAVAILABLE
+        body = {"status": "degraded", "database": "unreachable"}
+    count = statement_count(engine) if engine is not None else None
+    if count is not None:  # read after the check: its SELECT 1 is counted too
+        body["sql"] = {"statements": count.statements, "commits": count.commits}
+    return status, body
 
 
 class _HealthHandler(tornado.web.RequestHandler):

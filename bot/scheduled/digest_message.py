@@ -15,6 +15,7 @@ from bot.core.i18n import _, day_and_date, ngettext, number
 from bot.core.render import esc, preview, progress_bar, split_message
 from bot.domain.actions import PlanSummary
 from bot.domain.digest import Digest
+from bot.export.worker import pictures
 from bot.scheduled.broadcast import Part
 
 NAMES_PER_AREA = 25  # beyond this an area lists "and N more": a digest is read on a phone
@@ -47,15 +48,16 @@ def _photo_part(png: bytes, caption: str) -> Part:
 
 
 def _heatmap(digest: Digest) -> bytes:
-    from bot.export.charts import heatmap_png  # matplotlib loads on the first chart, not at start
-
+    """Drawn in the worker process (bot/export/worker.py): matplotlib never loads here."""
     heatmap = digest.heatmap
     note = ""
     if heatmap.hidden_people:
         note = _("The {shown} least complete of {total} members").format(
             shown=len(heatmap.people), total=len(heatmap.people) + heatmap.hidden_people
         )
-    return heatmap_png(heatmap.people, heatmap.areas, heatmap.shares, note=note)
+    return pictures.run(
+        "bot.export.charts:heatmap_png", heatmap.people, heatmap.areas, heatmap.shares, note=note
+    )
 
 
 def _heatmap_caption(digest: Digest) -> str:

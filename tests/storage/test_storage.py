@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -18,19 +17,9 @@ from bot.services import progress
 from criteria.loader import DEFAULT_PACK_ID, load_packs
 from storage.migrate import upgrade_to_head
 from storage.models import Answer, AnswerStatus, AssessmentRound, Membership, Person, Team
-from tests.support.databases import create_postgres_database, drop_postgres_database, open_database
+from tests.support.databases import open_database
 
 PACK = load_packs().get(DEFAULT_PACK_ID)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/empty.db"
-        return
-    name = f"bot_migration_{uuid.uuid4().hex[:8]}"
-    yield create_postgres_database(name)
-    drop_postgres_database(name)
 
 
 async def test_migrations_bring_an_empty_database_to_the_models(empty_database_url):
