@@ -26,6 +26,7 @@ from bot.core.i18n import _
 from bot.core.runtime import runtime
 from bot.core.turns import update_session
 from bot.core.update_log import note_outcome
+from bot.services.inbox import forget_received
 from bot.services.updates import forget_updates_before, record_update
 from storage.types import utcnow
 
@@ -47,10 +48,13 @@ async def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TY
 
     The row is written in the update's own transaction (bot.core.turns), so it is committed together
     with the answer it led to: a crash in between loses both, and the redelivery is handled again.
+    The update also leaves the inbox (bot/ops/inbox.py) in that transaction: it is done exactly
+    when it is recorded as handled.
     """
     try:
         async with update_session(runtime(context)) as session:
             await record_update(session, update.update_id, utcnow())
+            await forget_received(session, update.update_id)
     except IntegrityError:
         log.info("duplicate update %s dropped", update.update_id)
         note_outcome("duplicate")

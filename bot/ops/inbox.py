@@ -1,0 +1,237 @@
+"""The transactional inbox: confirm an update to Telegram only once it is stored, handle it later.
+
+Receiving (bot/ops/receive.py: the webhook endpoint, the polling loop) writes each raw update to
+the inbox_update table in one short transaction and only then confirms it (the webhook's 200, the
+next getUpdates offset). An InboxWorker on every instance claims chats' oldest updates
+(bot/services/inbox.py), hands each to the Application as PTB's own fetcher would, and deletes it
+once handled, claiming that chat's next update in the same transaction. So:
+
+- an instance killed at any instant loses nothing it confirmed: its claims run out after
+  CLAIM_LEASE and another instance (or itself, restarted) takes them up;
+- nothing is handled twice: "handled" is the processed_update row committed in the update's own
+  transaction (bot/core/guards.py), so an update re-claimed after its handler committed is
+  dropped as a duplicate;
+- nothing is dropped unhandled: an update whose handling failed (rolled back: no processed_update
+  row) stays in the inbox and is tried again after a pause, up to MAX_ATTEMPTS times; then it is
+  marked dead and logged as an error, kept for an operator. A worker whose claim was taken over
+  (its lease ran out while the process starved) changes nothing: finishing is a compare-and-set
+  on the claim;
+- one chat's updates run in update_id order on one instance at a time, different chats side by
+  side, across all instances.
+
+A worker renews its claims RENEWALS_PER_LEASE times per lease while it lives, so a long update (an
+export) is not taken over while it runs, and a few missed renewals (a starved process) do not
+lose them either. Leases use the wall clock, not the bot's Clock: they are
+about processes being alive, not about the assessment's calendar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.ext import Application
+
+from bot.core.ordering import RUNNING_CHATS, ordering_key
+from bot.services.inbox import (
+    Received,
+    claim_heads,
+    finish_and_claim_next,
+    release_claims,
+    renew_claims,
+    store_received,
+)
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(seconds=15)  # INBOX_CLAIM_SECONDS in the settings
+# Claims are renewed this many times per lease, so several missed or late renewals (a process
+# starved of CPU) do not lose them.
+RENEWALS_PER_LEASE = 6
+# A failing update is tried this many times, RETRY_AFTER_FAILURE longer after each, then dead.
+MAX_ATTEMPTS = 5
+RETRY_AFTER_FAILURE = timedelta(seconds=1)
+# Updates received by another instance, or left by a dead one, are looked for this often; an
+# update this instance received wakes it at once.
+LOOK_EVERY_SECONDS = 0.5
+RETRY_AFTER_ERROR_SECONDS = 1.0
+KEEP_PARSED = 10_000
+
+
+def received(update: Update, payload: str | None = None) -> Received:
+    """An update as the inbox keeps it: ordered by its chat, the JSON as Telegram sent it."""
+    return Received(
+        update.update_id, ordering_key(update), payload if payload is not None else update.to_json()
+    )
+
+
+class InboxWorker:
+    """Claims and handles inbox updates on this instance until stopped."""
+
+    def __init__(
+        self,
+        application: Application,
+        sessions: async_sessionmaker[AsyncSession],
+        holder: str,
+        *,
+        running_chats: int = RUNNING_CHATS,
+        lease: timedelta = CLAIM_LEASE,
+        look_every: float = LOOK_EVERY_SECONDS,
+    ) -> None:
+        self.application = application
+        self.sessions = sessions
+        self.holder = holder
+        self.running_chats = running_chats
+        self.lease = lease
+        self.look_every = look_every
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._chats: dict[int | None, asyncio.Task] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._loops: list[asyncio.Task] = []
+        self._parsed: dict[int, Update] = {}
+
+    async def store(self, updates: Sequence[Update], payloads: Sequence[str] = ()) -> None:
+        """Keep received updates (committed when this returns), and look for work at once.
+
+        `payloads`: the JSON as Telegram sent it (webhook), else each update's own JSON.
+        """
+        rows = [
+            received(update, payloads[n] if payloads else None) for n, update in enumerate(updates)
+        ]
+        async with self.sessions() as session:
+            await store_received(session, rows, utcnow())
+        # Most updates are handled where they arrived: keep them parsed, saving a JSON round trip.
+        if len(self._parsed) > KEEP_PARSED:  # those another instance handled are never popped
+            self._parsed.clear()
+        for update in updates:
+            self._parsed[update.update_id] = update
+        self._wake.set()
+
+    def start(self) -> None:
+        self._loops = [
+            asyncio.create_task(self._claim_loop(), name="inbox-claims"),
+            asyncio.create_task(self._renew_loop(), name="inbox-renewals"),
+        ]
+
+    async def stop(self) -> None:
+        """Finish the updates being handled, hand back the rest, stop."""
+        self._stopping = True
+        self._wake.set()
+        for loop in self._loops:
+            loop.cancel()
+        for loop in self._loops:
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        try:
+            async with self.sessions() as session:
+                await release_claims(session, self.holder)
+        except Exception as error:  # they run out after the lease instead
+            log.warning("could not hand back the claimed updates: %r", error)
+
+    async def _claim_loop(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            free = self.running_chats - len(self._tasks)
+            if free > 0:
+                try:
+                    await self._claim(free)
+                except Exception as error:
+                    log.warning("could not claim updates: %r", error)
+                    await asyncio.sleep(RETRY_AFTER_ERROR_SECONDS)
+                    continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.look_every):
+                    await self._wake.wait()
+
+    async def _claim(self, free: int) -> None:
+        now = utcnow()
+        busy = [chat for chat in self._chats if chat is not None]
+        async with self.sessions() as session:
+            heads = await claim_heads(session, self.holder, now, now + self.lease, free, busy)
+        for head in heads:
+            task = asyncio.create_task(self._run_chat(head), name=f"inbox-chat-{head.chat_key}")
+            self._tasks.add(task)
+            if head.chat_key is not None:
+                self._chats[head.chat_key] = task
+            task.add_done_callback(self._forget(head.chat_key))
+
+    def _forget(self, chat_key: int | None):
+        def forget(task: asyncio.Task) -> None:
+            self._tasks.discard(task)
+            if self._chats.get(chat_key) is task:
+                del self._chats[chat_key]
+            self._wake.set()  # a place is free
+
+        return forget
+
+    async def _run_chat(self, head: Received) -> None:
+        """Handle a chat's updates one after another while they keep coming."""
+        current: Received | None = head
+        while current is not None:
+            await self._handle(current)
+            now = utcnow()
+            try:
+                async with self.sessions() as session:
+                    following, failed = await finish_and_claim_next(
+                        session,
+                        current,
+                        self.holder,
+                        now,
+                        now + self.lease,
+                        claim_next=not self._stopping,
+                        max_attempts=MAX_ATTEMPTS,
+                        retry_after=RETRY_AFTER_FAILURE,
+                    )
+            except Exception as error:
+                # Still in the inbox, handled or not: whoever claims it next after the lease
+                # drops it as a duplicate or handles it.
+                log.warning("could not finish update %s: %r", current.update_id, error)
+                return
+            if failed is not None and failed.dead:
+                log.error(
+                    "update %s failed %s times and is marked dead in the inbox (inbox_update."
+                    "dead_at): it will not be tried again; its chat goes on",
+                    failed.update_id,
+                    failed.attempts,
+                )
+            elif failed is not None:
+                log.warning(
+                    "update %s was not handled (attempt %s); it stays in the inbox for a retry",
+                    failed.update_id,
+                    failed.attempts,
+                )
+            current = following
+
+    async def _handle(self, item: Received) -> None:
+        application = self.application
+        update = self._parsed.pop(item.update_id, None)
+        if update is None:  # received by another instance, or before a restart
+            try:
+                update = Update.de_json(json.loads(item.payload), application.bot)
+            except Exception:
+                # Not handled: it stays in the inbox, counted as a failed attempt, dead at last.
+                log.exception("update %s could not be read", item.update_id)
+                return
+        # As PTB's own fetcher does: the update processor keeps its order and its UpdateWork.
+        await application.update_processor.process_update(
+            update, application.process_update(update)
+        )
+
+    async def _renew_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / RENEWALS_PER_LEASE)
+            try:
+                async with self.sessions() as session:
+                    await renew_claims(session, self.holder, utcnow() + self.lease)
+            except Exception as error:  # the claims may run out; another instance takes over
+                log.warning("could not renew the claimed updates: %r", error)
