@@ -214,7 +214,7 @@ async def bench_bot(args, database_url: str) -> Sample:
         await empty_database(database_url)
     async with FakeTelegram() as fake, running_bot(fake, database_url) as application:
         manager = fake.person("Manager")
-        await manager.command("/newteam", "Bench team")
+        await manager.command("/newteam", f"Bench team {DEFAULT_PACK_ID}")  # the framework too
         created = await manager.wait_for_message(contains="is ready", timeout=30)
         token = created.text.split("?start=", 1)[1].split()[0]
         people = []

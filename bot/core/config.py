@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # How long an instance's claim on a received update lasts without renewal (bot/ops/inbox.py):
     # what a killed instance had claimed is taken up by the others after this many seconds.
     inbox_claim_seconds: int = Field(default=15, ge=2, le=300)
+    # A failed update is tried again after this pause, longer each time (bot/ops/inbox.py).
+    inbox_retry_seconds: float = Field(default=1.0, gt=0, le=60)
     # /healthz; 0 takes any free port (tests).
     health_port: int = Field(default=8080, ge=0, le=65535)
 

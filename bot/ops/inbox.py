@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import Sequence
 from datetime import timedelta
 
@@ -38,8 +39,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import Application
 
-from bot.core.ordering import RUNNING_CHATS, ordering_key
+from bot.core.inbox_handling import InboxHandling, reset_inbox_handling, set_inbox_handling
+from bot.core.ordering import ACCEPTED_UPDATES, RUNNING_CHATS, ordering_key
 from bot.services.inbox import (
+    Failed,
     Received,
     claim_heads,
     finish_and_claim_next,
@@ -82,38 +85,60 @@ class InboxWorker:
         holder: str,
         *,
         running_chats: int = RUNNING_CHATS,
+        accepted_chats: int = ACCEPTED_UPDATES,
         lease: timedelta = CLAIM_LEASE,
         look_every: float = LOOK_EVERY_SECONDS,
+        retry_after: timedelta = RETRY_AFTER_FAILURE,
     ) -> None:
         self.application = application
         self.sessions = sessions
         self.holder = holder
         self.running_chats = running_chats
+        self.accepted_chats = accepted_chats
         self.lease = lease
         self.look_every = look_every
+        self.retry_after = retry_after
+        # One instance only (SQLite): an update leaves the inbox with its handling's commit.
+        self.forget_with_handling = sessions.kw["bind"].dialect.name == "sqlite"
         self._wake = asyncio.Event()
         self._stopping = False
         self._chats: dict[int | None, asyncio.Task] = {}
+        # Claimed updates of a chat whose task runs here, handed to it in the order received.
+        self._queued: dict[int, deque[Received]] = {}
+        # Chats that may have unclaimed updates in the inbox: their next is claimed from there.
+        self._waiting: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
         self._loops: list[asyncio.Task] = []
         self._parsed: dict[int, Update] = {}
 
     async def store(self, updates: Sequence[Update], payloads: Sequence[str] = ()) -> None:
-        """Keep received updates (committed when this returns), and look for work at once.
+        """Keep received updates (committed when this returns); those of chats with nothing
+        else waiting are claimed in the same statement and handled at once.
 
         `payloads`: the JSON as Telegram sent it (webhook), else each update's own JSON.
         """
         rows = [
             received(update, payloads[n] if payloads else None) for n, update in enumerate(updates)
         ]
+        room = not self._stopping and len(self._tasks) < self.accepted_chats
+        now = utcnow()
         async with self.sessions() as session:
-            await store_received(session, rows, utcnow())
-        # Most updates are handled where they arrived: keep them parsed, saving a JSON round trip.
+            claimed = await store_received(
+                session, rows, now, self.holder if room else None, now + self.lease
+            )
+        # Kept parsed, saving a JSON round trip when handled here.
         if len(self._parsed) > KEEP_PARSED:  # those another instance handled are never popped
             self._parsed.clear()
         for update in updates:
             self._parsed[update.update_id] = update
-        self._wake.set()
+        mine = {item.update_id for item in claimed}
+        self._waiting.update(
+            row.chat_key for row in rows if row.update_id not in mine and row.chat_key is not None
+        )
+        for item in claimed:
+            self._hand_over(item)
+        if not room:
+            self._wake.set()
 
     def start(self) -> None:
         self._loops = [
@@ -153,67 +178,127 @@ class InboxWorker:
                 async with asyncio.timeout(self.look_every):
                     await self._wake.wait()
 
-    async def _claim(self, free: int) -> None:
+    async def look_for_work(self) -> list[int]:
+        """One pass of the claim loop, at once: the update ids it claimed (and runs)."""
+        heads = await self._claim(max(self.running_chats - len(self._tasks), 0))
+        return [head.update_id for head in heads]
+
+    async def _claim(self, free: int) -> list[Received]:
+        if not free:
+            return []
         now = utcnow()
         busy = [chat for chat in self._chats if chat is not None]
         async with self.sessions() as session:
             heads = await claim_heads(session, self.holder, now, now + self.lease, free, busy)
         for head in heads:
-            task = asyncio.create_task(self._run_chat(head), name=f"inbox-chat-{head.chat_key}")
-            self._tasks.add(task)
-            if head.chat_key is not None:
-                self._chats[head.chat_key] = task
-            task.add_done_callback(self._forget(head.chat_key))
+            if head.chat_key is not None:  # left by a restart or a retry: more may wait behind
+                self._waiting.add(head.chat_key)
+            self._hand_over(head)
+        return heads
 
-    def _forget(self, chat_key: int | None):
-        def forget(task: asyncio.Task) -> None:
-            self._tasks.discard(task)
-            if self._chats.get(chat_key) is task:
-                del self._chats[chat_key]
-            self._wake.set()  # a place is free
+    def _hand_over(self, item: Received) -> None:
+        """Run a claimed update: after the one of its chat running here, if any."""
+        key = item.chat_key
+        if key is not None and key in self._chats:
+            self._queued.setdefault(key, deque()).append(item)
+            return
+        task = asyncio.create_task(self._run_chat(item), name=f"inbox-chat-{key}")
+        self._tasks.add(task)
+        if key is not None:
+            self._chats[key] = task
+        task.add_done_callback(self._forget)
 
-        return forget
+    def _forget(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        self._wake.set()  # a place is free
 
     async def _run_chat(self, head: Received) -> None:
         """Handle a chat's updates one after another while they keep coming."""
+        key = head.chat_key
         current: Received | None = head
-        while current is not None:
-            await self._handle(current)
-            now = utcnow()
-            try:
-                async with self.sessions() as session:
-                    following, failed = await finish_and_claim_next(
-                        session,
-                        current,
-                        self.holder,
-                        now,
-                        now + self.lease,
-                        claim_next=not self._stopping,
-                        max_attempts=MAX_ATTEMPTS,
-                        retry_after=RETRY_AFTER_FAILURE,
-                    )
-            except Exception as error:
-                # Still in the inbox, handled or not: whoever claims it next after the lease
-                # drops it as a duplicate or handles it.
-                log.warning("could not finish update %s: %r", current.update_id, error)
-                return
-            if failed is not None and failed.dead:
-                log.error(
-                    "update %s failed %s times and is marked dead in the inbox (inbox_update."
-                    "dead_at): it will not be tried again; its chat goes on",
-                    failed.update_id,
-                    failed.attempts,
-                )
-            elif failed is not None:
-                log.warning(
-                    "update %s was not handled (attempt %s); it stays in the inbox for a retry",
-                    failed.update_id,
-                    failed.attempts,
-                )
-            current = following
+        try:
+            while current is not None:
+                handling = await self._handle(current)
+                queued = self._queued.get(key) if key is not None else None
+                following = failed = None
+                if not (self.forget_with_handling and handling.committed) or (
+                    not queued and key in self._waiting
+                ):
+                    following, failed = await self._finish(current, claim_next=not queued)
+                queued = self._queued.get(key) if key is not None else None  # may have grown
+                if failed is not None and not failed.dead and queued:
+                    # The chat waits for the retry: what came after it is handed back.
+                    await self._hand_back([queued.popleft() for _ in range(len(queued))])
+                elif following is None and queued and not self._stopping:
+                    following = queued.popleft()
+                current = following
+        finally:
+            # Nothing awaited between the last look at the queue and here: an update claimed
+            # from now on starts a task of its own.
+            if key is not None and self._chats.get(key) is asyncio.current_task():
+                del self._chats[key]
+                if not self._queued.get(key):
+                    self._queued.pop(key, None)
 
-    async def _handle(self, item: Received) -> None:
+    async def _hand_back(self, items: list[Received]) -> None:
+        try:
+            async with self.sessions() as session:
+                await release_claims(session, self.holder, [item.update_id for item in items])
+        except Exception as error:  # they run out after the lease instead
+            log.warning("could not hand back updates: %r", error)
+
+    async def _finish(
+        self, current: Received, *, claim_next: bool
+    ) -> tuple[Received | None, Failed | None]:
+        """Remove a handled update from the inbox, or count its failure; claim the chat's next."""
+        claim_next = claim_next and not self._stopping
+        if claim_next and current.chat_key is not None:
+            # Stored from here on: marked again, and seen by this claim or the next one.
+            self._waiting.discard(current.chat_key)
+        now = utcnow()
+        try:
+            async with self.sessions() as session:
+                following, failed = await finish_and_claim_next(
+                    session,
+                    current,
+                    self.holder,
+                    now,
+                    now + self.lease,
+                    claim_next=claim_next,
+                    max_attempts=MAX_ATTEMPTS,
+                    retry_after=self.retry_after,
+                )
+        except Exception as error:
+            # Still in the inbox, handled or not: whoever claims it next after the lease
+            # drops it as a duplicate or handles it.
+            log.warning("could not finish update %s: %r", current.update_id, error)
+            if current.chat_key is not None:
+                self._waiting.add(current.chat_key)
+            return None, None
+        if failed is not None and failed.dead:
+            log.error(
+                "update %s failed %s times and is marked dead in the inbox (inbox_update."
+                "dead_at): it will not be tried again; its chat goes on",
+                failed.update_id,
+                failed.attempts,
+            )
+        elif failed is not None:
+            log.warning(
+                "update %s was not handled (attempt %s); it stays in the inbox for a retry",
+                failed.update_id,
+                failed.attempts,
+            )
+            if current.chat_key is not None:
+                self._waiting.add(current.chat_key)  # its retry, and what waits behind it
+        return following, failed
+
+    async def _handle(self, item: Received) -> InboxHandling:
         application = self.application
+        handling = InboxHandling(
+            item.update_id,
+            last_attempt=item.attempts + 1 >= MAX_ATTEMPTS,
+            forget_with_handling=self.forget_with_handling,
+        )
         update = self._parsed.pop(item.update_id, None)
         if update is None:  # received by another instance, or before a restart
             try:
@@ -221,11 +306,16 @@ class InboxWorker:
             except Exception:
                 # Not handled: it stays in the inbox, counted as a failed attempt, dead at last.
                 log.exception("update %s could not be read", item.update_id)
-                return
-        # As PTB's own fetcher does: the update processor keeps its order and its UpdateWork.
-        await application.update_processor.process_update(
-            update, application.process_update(update)
-        )
+                return handling
+        token = set_inbox_handling(handling)
+        try:
+            # As PTB's own fetcher does: the update processor keeps its order and its UpdateWork.
+            await application.update_processor.process_update(
+                update, application.process_update(update)
+            )
+        finally:
+            reset_inbox_handling(token)
+        return handling
 
     async def _renew_loop(self) -> None:
         while True:

@@ -52,10 +52,11 @@ BOOTSTRAP_RETRIES = 3
 
 @dataclass
 class Service:
-    """A running bot: the Application and where its health endpoint answers."""
+    """A running bot: the Application, where its health endpoint answers, its inbox worker."""
 
     application: Application
     health_port: int
+    inbox: InboxWorker
 
 
 @asynccontextmanager
@@ -73,13 +74,14 @@ async def running(
             application.bot_data[RUNTIME_KEY].sessions,
             instance_name(),
             lease=timedelta(seconds=settings.inbox_claim_seconds),
+            retry_after=timedelta(seconds=settings.inbox_retry_seconds),
         )
         worker.start()
         receiver = await _start_receiving(application, settings, worker)
         health = await start_health_server(
             lambda: _current_engine(application), settings.health_port, health_address
         )
-        yield Service(application, health.port)
+        yield Service(application, health.port, worker)
     finally:
         if receiver is not None:
             await receiver.stop()  # no new updates from here on

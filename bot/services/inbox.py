@@ -6,11 +6,22 @@ it is deleted, which happens after it was handled. On PostgreSQL `FOR UPDATE SKI
 instances claim side by side without waiting on each other's heads; SQLite ignores it (one
 instance, one claim loop). Rows of no chat (chat_key NULL) are each their own head.
 
-A row leaves the inbox only once its update is handled: its processed_update row exists (the
-guard deletes both in the update's own transaction). A handling that failed rolls that back, so
-the row stays and is tried again; after `max_attempts` it is marked dead (kept, not dropped). All
-changes to a claimed row are made only while `holder` still holds it (compare-and-set on
-claimed_by): a worker whose lease ran out and was taken over changes nothing.
+A row leaves the inbox only once its update is handled: its processed_update row exists. The
+worker deletes it when the whole handling (replies too) is done, in finish_and_claim_next, and
+claims the chat's next row in the same commit, so no other instance can start that next row while
+this one still replies. On SQLite (one instance) the guard deletes it in the update's own
+transaction instead, saving a transaction per update: the worker keeps the chat's order in memory.
+A handling that failed rolls back, so the row stays and is tried again; after `max_attempts` it
+is marked dead (kept, not dropped). All changes to a claimed row are made only while `holder`
+still holds it (compare-and-set on claimed_by): a worker whose lease ran out and was taken over
+changes nothing.
+
+Claiming a row and storing one claimed (store_received) both read other rows of the chat, which
+PostgreSQL's READ COMMITTED cannot make atomic: two instances could each see the chat free at
+once (a later update stored and claimed while an earlier one arrives). So both first take the
+chat's transaction-scoped advisory lock (storing waits for it, claiming skips a chat whose lock is
+taken), and the claiming UPDATE checks the chat again after it: a statement that starts after the
+lock sees what the previous holder committed.
 """
 
 from __future__ import annotations
@@ -19,11 +30,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import case, delete, event, exists, func, literal, or_, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from storage.models import InboxUpdate, ProcessedUpdate
 
@@ -35,6 +46,7 @@ class Received:
     update_id: int
     chat_key: int | None
     payload: str
+    attempts: int = 0  # handlings that failed before
 
 
 _earlier = aliased(InboxUpdate)
@@ -45,7 +57,13 @@ _IS_HEAD = ~exists().where(
     _earlier.dead_at.is_(None),
 )
 _ALIVE = InboxUpdate.dead_at.is_(None)
-_COLUMNS = (InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload)
+_COLUMNS = (InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload, InboxUpdate.attempts)
+# A chat's key is its PostgreSQL advisory lock's key (the migrations' key is far from any chat id).
+_LOCK_CHATS = text("SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) AS key")
+_TRY_LOCK_CHATS = text(
+    "SELECT key FROM unnest(CAST(:keys AS bigint[])) AS key WHERE pg_try_advisory_xact_lock(key)"
+)
+_COMMIT_CALLBACK = "inbox_when_committed"
 
 
 def _chat_free(now: datetime):
@@ -81,28 +99,83 @@ class Failed:
 
 
 async def store_received(
-    session: AsyncSession, received: Sequence[Received], now: datetime
-) -> None:
-    """Keep the updates until handled, and commit; an update stored before is left as it is."""
+    session: AsyncSession,
+    received: Sequence[Received],
+    now: datetime,
+    holder: str | None = None,
+    until: datetime | None = None,
+) -> list[Received]:
+    """Keep the updates until handled, and commit; an update stored before is left as it is.
+
+    With a `holder`, each update is stored claimed for it when nothing of its chat waits that
+    another holds or nobody holds (what `holder` has claimed it handles in order itself): those
+    are returned, to be handled at once, with no claim in between.
+    """
     if not received:
-        return
-    insert = postgresql_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(InboxUpdate)
-        .values(
-            [
-                {
-                    "update_id": item.update_id,
-                    "chat_key": item.chat_key,
-                    "payload": item.payload,
-                    "received_at": now,
-                }
-                for item in received
-            ]
+        return []
+    postgresql = session.bind.dialect.name == "postgresql"
+    insert = postgresql_insert if postgresql else sqlite_insert
+    if holder is None:
+        await session.execute(
+            insert(InboxUpdate)
+            .values(
+                [
+                    {
+                        "update_id": item.update_id,
+                        "chat_key": item.chat_key,
+                        "payload": item.payload,
+                        "received_at": now,
+                    }
+                    for item in received
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["update_id"])
         )
-        .on_conflict_do_nothing(index_elements=["update_id"])
-    )
+        await session.commit()
+        return []
+    if postgresql:
+        await _lock_chats(session, received)
+    claimed = []
+    for item in received:
+        stored = await session.execute(_store_claimed(insert, item, holder, now, until))
+        if stored.scalar_one_or_none() == holder:
+            claimed.append(item)
     await session.commit()
+    return claimed
+
+
+def _store_claimed(insert, item: Received, holder: str, now: datetime, until: datetime | None):
+    table = InboxUpdate.__table__
+    if item.chat_key is None:
+        free = true()
+    else:
+        other = aliased(InboxUpdate)
+        free = ~exists().where(
+            other.chat_key == item.chat_key,
+            other.dead_at.is_(None),
+            or_(other.claimed_by.is_(None), other.claimed_by != holder),
+        )
+    row = select(
+        literal(item.update_id, table.c.update_id.type),
+        literal(item.chat_key, table.c.chat_key.type),
+        literal(item.payload, table.c.payload.type),
+        literal(now, table.c.received_at.type),
+        case((free, literal(holder, table.c.claimed_by.type))),
+        case((free, literal(until, table.c.claimed_until.type))),
+    ).where(true())  # SQLite reads ON CONFLICT after a SELECT without WHERE as a join's
+    columns = ["update_id", "chat_key", "payload", "received_at", "claimed_by", "claimed_until"]
+    return (
+        insert(InboxUpdate)
+        .from_select(columns, row)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(InboxUpdate.claimed_by)
+    )
+
+
+async def _lock_chats(session: AsyncSession, received: Sequence[Received]) -> None:
+    keys = sorted({item.chat_key for item in received if item.chat_key is not None})
+    if keys:  # in one order everywhere: two stores never wait on each other in a cycle
+        await session.execute(_LOCK_CHATS, {"keys": keys})
 
 
 async def claim_heads(
@@ -126,14 +199,31 @@ async def claim_heads(
             or_(InboxUpdate.chat_key.is_(None), InboxUpdate.chat_key.not_in(busy_chats))
         )
     rows = [Received(*row) for row in (await session.execute(query)).all()]
-    if rows:  # else nothing to commit: the caller's session ends the read-only transaction
-        await session.execute(
-            update(InboxUpdate)
-            .where(InboxUpdate.update_id.in_([row.update_id for row in rows]))
-            .values(claimed_by=holder, claimed_until=until)
-        )
-        await session.commit()
-    return rows
+    if session.bind.dialect.name == "postgresql" and rows:
+        keys = sorted({row.chat_key for row in rows if row.chat_key is not None})
+        locked = set()
+        if keys:  # a chat another transaction is storing or claiming right now: not this time
+            locked = set((await session.execute(_TRY_LOCK_CHATS, {"keys": keys})).scalars())
+        rows = [row for row in rows if row.chat_key is None or row.chat_key in locked]
+    if not rows:  # nothing to commit: the caller's session ends the read-only transaction
+        return []
+    # Checked again: this statement sees what was committed until the chats' locks were ours.
+    claimed = set(
+        (
+            await session.execute(
+                update(InboxUpdate)
+                .where(
+                    InboxUpdate.update_id.in_([row.update_id for row in rows]),
+                    _IS_HEAD,
+                    _chat_free(now),
+                )
+                .values(claimed_by=holder, claimed_until=until)
+                .returning(InboxUpdate.update_id)
+            )
+        ).scalars()
+    )
+    await session.commit()
+    return [row for row in rows if row.update_id in claimed]
 
 
 async def finish_and_claim_next(
@@ -152,26 +242,26 @@ async def finish_and_claim_next(
 
     Returns the claimed next update and, when the handling failed, what became of `done`.
     """
-    # Usually deleted already, in the update's own transaction (forget_received); not when it
-    # was a duplicate or the guard's commit failed. Handled means its processed_update row: by
-    # anyone, so whoever holds it may remove it.
-    deleted = await session.execute(
-        delete(InboxUpdate).where(InboxUpdate.update_id == done.update_id, _handled(done.update_id))
-    )
-    failed = None
     row = (
         await session.execute(
-            select(InboxUpdate.attempts).where(
-                InboxUpdate.update_id == done.update_id,
-                InboxUpdate.claimed_by == holder,
-                _ALIVE,
-            )
+            select(
+                InboxUpdate.attempts,
+                InboxUpdate.claimed_by,
+                _handled(done.update_id).label("handled"),
+            ).where(InboxUpdate.update_id == done.update_id, _ALIVE)
         )
     ).first()
-    if row is not None:  # still ours and not handled: the handling failed and was rolled back
+    changed = False
+    failed = None
+    if row is None:
+        pass  # deleted with its handling (SQLite), or by whoever took it over
+    elif row.handled:  # by anyone (this worker, or before: a duplicate): remove it
+        await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id == done.update_id))
+        changed = True
+    elif row.claimed_by == holder:  # not handled: the handling failed and was rolled back
         attempts = row.attempts + 1
         dead = attempts >= max_attempts
-        await session.execute(
+        counted = await session.execute(
             update(InboxUpdate)
             .where(InboxUpdate.update_id == done.update_id, InboxUpdate.claimed_by == holder)
             .values(
@@ -182,7 +272,9 @@ async def finish_and_claim_next(
                 dead_at=now if dead else None,
             )
         )
-        failed = Failed(done.update_id, attempts, dead)
+        if counted.rowcount:  # else taken over meanwhile: no longer ours to count
+            failed = Failed(done.update_id, attempts, dead)
+            changed = True
     following = None
     if claim_next and done.chat_key is not None and (failed is None or failed.dead):
         row = (
@@ -207,13 +299,33 @@ async def finish_and_claim_next(
                 .where(InboxUpdate.update_id == following.update_id)
                 .values(claimed_by=holder, claimed_until=until)
             )
-    if deleted.rowcount or failed is not None or following is not None:
+            changed = True
+    if changed:
         await session.commit()  # else nothing changed: the session's end closes the transaction
     return following, failed
 
 
+def when_committed(session: AsyncSession, callback) -> None:
+    """Call `callback` once the session's current transaction is committed (not if rolled back)."""
+    session.info[_COMMIT_CALLBACK] = callback
+
+
+@event.listens_for(Session, "after_commit")
+def _call_when_committed(session: Session) -> None:
+    callback = session.info.pop(_COMMIT_CALLBACK, None)
+    if callback is not None:
+        callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_when_rolled_back(session: Session) -> None:
+    session.info.pop(_COMMIT_CALLBACK, None)
+
+
 async def forget_received(session: AsyncSession, update_id: int) -> None:
-    """Delete a received update in the transaction that handles it (no commit: the caller's)."""
+    """Delete a received update in the transaction that handles it (no commit: the caller's).
+
+    Only where one instance runs (SQLite): see the module's docstring."""
     await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id == update_id))
 
 
@@ -225,13 +337,15 @@ async def renew_claims(session: AsyncSession, holder: str, until: datetime) -> N
     await session.commit()
 
 
-async def release_claims(session: AsyncSession, holder: str) -> None:
-    """Hand back what `holder` claimed and did not finish, for any instance to take, and commit."""
-    await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.claimed_by == holder)
-        .values(claimed_by=None, claimed_until=None)
-    )
+async def release_claims(
+    session: AsyncSession, holder: str, update_ids: Sequence[int] | None = None
+) -> None:
+    """Hand back what `holder` claimed and did not finish (all, or those updates), for any
+    instance to take, and commit."""
+    query = update(InboxUpdate).where(InboxUpdate.claimed_by == holder)
+    if update_ids is not None:
+        query = query.where(InboxUpdate.update_id.in_(update_ids))
+    await session.execute(query.values(claimed_by=None, claimed_until=None))
     await session.commit()
 
 

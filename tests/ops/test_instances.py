@@ -17,6 +17,9 @@ from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+from telegram.ext import MessageHandler, filters
+
+from bot.app import Groups
 from bot.ops.leadership import RENEW_JOB_ID, is_leader
 from bot.scheduled import jobs
 from bot.services.deliveries import DeliveryKind, team_period
@@ -32,7 +35,7 @@ from tests.support.schedules import (
     reminders_to,
     seed_team,
 )
-from tests.support.webhook_runner import running_webhook_bot
+from tests.support.webhook_runner import WEBHOOK_SECRET, running_webhook_bot
 
 ROOT = Path(__file__).resolve().parents[2]
 THURSDAY = MONDAY + timedelta(days=3)
@@ -176,3 +179,54 @@ async def test_a_new_leader_catches_up_at_once_and_follows_schedule_changes(fake
             await fake.wait_idle()
     assert len(digests_to(maria)) == 1
     assert [len(reminders_to(seeded.people[n])) for n in ("Alice", "Bob")] == [1, 1]
+
+
+async def test_a_chat_next_update_waits_on_every_instance_until_the_first_is_finished(fake, db):
+    """One person's second message reaches another instance while the first is still replying
+    (its answer committed, its replies not all sent): that instance leaves it alone, and it is
+    handled after the first one's last reply, not beside it."""
+    if db.url.startswith("sqlite"):
+        return  # several instances need PostgreSQL; SQLite keeps one chat's order in memory
+    seeded = await seed_team(db, fake, members=("Alice",))
+    alice = seeded.people["Alice"]
+    events: list[str] = []
+    release = asyncio.Event()
+
+    async def first(update, context):
+        await update.message.reply_text("first saved")  # commits the update as handled
+        events.append("first committed")
+        await release.wait()  # the seam: the instance still has replies to send
+        await update.message.reply_text("first done")
+        events.append("first done")
+
+    async def second(update, context):
+        events.append("second started")
+        await update.message.reply_text("second done")
+
+    def with_test_handlers(application) -> None:
+        # The test's own feature, first in the features' group (nothing of the bot's patched).
+        features = application.handlers[Groups.FEATURES]
+        features.insert(0, MessageHandler(filters.Regex("^hold first$"), first))
+        features.insert(1, MessageHandler(filters.Regex("^hold second$"), second))
+
+    async with running_webhook_bot(fake, db.url) as one:
+        one_url = fake.webhook_url
+        async with running_webhook_bot(fake, db.url) as other:  # Telegram now posts to this one
+            for service in (one, other):
+                with_test_handlers(service.application)
+            try:
+                await alice.send("hold first")
+                await alice.wait_for_message(contains="first saved")
+                await fake.wait_until(lambda: events == ["first committed"])
+
+                # The load balancer sends the next update to the first instance.
+                await one.application.bot.set_webhook(url=one_url, secret_token=WEBHOOK_SECRET)
+                await alice.send("hold second")
+                await fake.wait_until(lambda: len(fake.delivered_update_ids) == 2)
+                assert await one.inbox.look_for_work() == []  # the chat is still the other's
+                assert await other.inbox.look_for_work() == []
+                assert events == ["first committed"]
+            finally:
+                release.set()  # else stopping would wait for the held update forever
+            await alice.wait_for_message(contains="second done")
+    assert events == ["first committed", "first done", "second started"]

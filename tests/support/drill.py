@@ -190,7 +190,12 @@ class Answering:
         self.unanswered.append(f"{self.person.first_name}: {stage} {number}")
         person = self.person
         await person.command("/next")
-        shown = await person.wait_for_message(contains="How ", timeout=patience)
+        try:
+            shown = await person.wait_for_message(contains="How ", timeout=patience)
+        except AssertionError:  # that reply was lost to the next kill: once more
+            self.unanswered.append(f"{self.person.first_name}: /next after {stage} {number}")
+            await person.command("/next")
+            shown = await person.wait_for_message(contains="How ", timeout=patience)
         if QUESTIONS[number].text in shown.text:
             await person.press(shown, "Next ➡️")
             await person.wait_for_message(contains=QUESTIONS[number + 1].text, timeout=patience)
