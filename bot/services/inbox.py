@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, event, exists, func, literal, or_, select, text, true, update
+from sqlalchemy import bindparam, case, delete, event, exists, func, or_, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -114,8 +114,8 @@ async def store_received(
     if not received:
         return []
     postgresql = session.bind.dialect.name == "postgresql"
-    insert = postgresql_insert if postgresql else sqlite_insert
     if holder is None:
+        insert = postgresql_insert if postgresql else sqlite_insert
         await session.execute(
             insert(InboxUpdate)
             .values(
@@ -135,41 +135,65 @@ async def store_received(
         return []
     if postgresql:
         await _lock_chats(session, received)
+    statement = _STORE_CLAIMED[session.bind.dialect.name]
     claimed = []
     for item in received:
-        stored = await session.execute(_store_claimed(insert, item, holder, now, until))
+        stored = await session.execute(
+            statement,
+            {
+                "update_id": item.update_id,
+                "chat_key": item.chat_key,
+                "payload": item.payload,
+                "received_at": now,
+                "holder": holder,
+                "until": until,
+            },
+        )
         if stored.scalar_one_or_none() == holder:
             claimed.append(item)
     await session.commit()
     return claimed
 
 
-def _store_claimed(insert, item: Received, holder: str, now: datetime, until: datetime | None):
+def _store_claimed_statement(insert):
+    """INSERT ... SELECT: the update, claimed for :holder when its chat is free (see
+    store_received); built once per dialect, run with each update's parameters."""
     table = InboxUpdate.__table__
-    if item.chat_key is None:
-        free = true()
-    else:
-        other = aliased(InboxUpdate)
-        free = ~exists().where(
-            other.chat_key == item.chat_key,
-            other.dead_at.is_(None),
-            or_(other.claimed_by.is_(None), other.claimed_by != holder),
-        )
+    other = table.alias("other")
+    chat_key = bindparam("chat_key", type_=table.c.chat_key.type)
+    holder = bindparam("holder", type_=table.c.claimed_by.type)
+    free = or_(
+        chat_key.is_(None),
+        ~exists().where(
+            other.c.chat_key == chat_key,
+            other.c.dead_at.is_(None),
+            or_(other.c.claimed_by.is_(None), other.c.claimed_by != holder),
+        ),
+    )
     row = select(
-        literal(item.update_id, table.c.update_id.type),
-        literal(item.chat_key, table.c.chat_key.type),
-        literal(item.payload, table.c.payload.type),
-        literal(now, table.c.received_at.type),
-        case((free, literal(holder, table.c.claimed_by.type))),
-        case((free, literal(until, table.c.claimed_until.type))),
+        bindparam("update_id", type_=table.c.update_id.type),
+        chat_key,
+        bindparam("payload", type_=table.c.payload.type),
+        bindparam("received_at", type_=table.c.received_at.type),
+        case((free, holder)),
+        case((free, bindparam("until", type_=table.c.claimed_until.type))),
     ).where(true())  # SQLite reads ON CONFLICT after a SELECT without WHERE as a join's
     columns = ["update_id", "chat_key", "payload", "received_at", "claimed_by", "claimed_until"]
     return (
-        insert(InboxUpdate)
+        insert(table)
         .from_select(columns, row)
         .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(InboxUpdate.claimed_by)
+        .returning(table.c.claimed_by)
     )
+
+
+_STORE_CLAIMED = {
+    "postgresql": _store_claimed_statement(postgresql_insert),
+    "sqlite": _store_claimed_statement(sqlite_insert),
+}
+_FORGET = delete(InboxUpdate.__table__).where(
+    InboxUpdate.__table__.c.update_id == bindparam("update_id")
+)
 
 
 async def _lock_chats(session: AsyncSession, received: Sequence[Received]) -> None:
@@ -326,7 +350,7 @@ async def forget_received(session: AsyncSession, update_id: int) -> None:
     """Delete a received update in the transaction that handles it (no commit: the caller's).
 
     Only where one instance runs (SQLite): see the module's docstring."""
-    await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id == update_id))
+    await session.execute(_FORGET, {"update_id": update_id})
 
 
 async def renew_claims(session: AsyncSession, holder: str, until: datetime) -> None:

@@ -212,5 +212,9 @@ def test_compose_runs_webhook_replicas_behind_caddy_with_health_checks(tmp_path)
     assert replica["depends_on"]["db"]["condition"] == "service_healthy"
     assert any(v["target"] == "/etc/caddy/Caddyfile" for v in proxy["volumes"])
     caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
-    assert "reverse_proxy bot-replica:8443" in caddyfile
-    assert "health_uri /healthz" in caddyfile and "health_port 8080" in caddyfile
+    # Every replica, looked up in compose's DNS, in turn; one that fails is skipped for a while.
+    assert "name bot-replica" in caddyfile and "port 8443" in caddyfile
+    assert "lb_policy round_robin" in caddyfile and "unhealthy_status 5xx" in caddyfile
+    # /healthz: compose starts the proxy once the replicas' health checks pass.
+    assert proxy["depends_on"]["bot-replica"]["condition"] == "service_healthy"
+    assert "/healthz" in (ROOT / "Dockerfile").read_text()
