@@ -2,9 +2,12 @@
 
 Receiving (bot/ops/receive.py: the webhook endpoint, the polling loop) writes each raw update to
 the inbox_update table in one short transaction and only then confirms it (the webhook's 200, the
-next getUpdates offset). An InboxWorker on every instance claims chats' oldest updates
-(bot/services/inbox.py), hands each to the Application as PTB's own fetcher would, and deletes it
-once handled, claiming that chat's next update in the same transaction. So:
+next getUpdates offset). When nothing of the update's chat waits in the inbox but what this
+instance holds, the same statement claims it for this instance, and it is handed straight to the
+chat's task here (after the chat's update running here, if any): no claim in between. Otherwise
+it waits for its chat: the instance running the chat claims it when done, or any instance's
+claim loop finds it (every LOOK_EVERY_SECONDS: updates left by a dead instance, or by a retry).
+So:
 
 - an instance killed at any instant loses nothing it confirmed: its claims run out after
   CLAIM_LEASE and another instance (or itself, restarted) takes them up;
@@ -12,12 +15,15 @@ once handled, claiming that chat's next update in the same transaction. So:
   transaction (bot/core/guards.py), so an update re-claimed after its handler committed is
   dropped as a duplicate;
 - nothing is dropped unhandled: an update whose handling failed (rolled back: no processed_update
-  row) stays in the inbox and is tried again after a pause, up to MAX_ATTEMPTS times; then it is
-  marked dead and logged as an error, kept for an operator. A worker whose claim was taken over
-  (its lease ran out while the process starved) changes nothing: finishing is a compare-and-set
-  on the claim;
-- one chat's updates run in update_id order on one instance at a time, different chats side by
-  side, across all instances.
+  row) stays in the inbox and is tried again after a pause, up to MAX_ATTEMPTS times; the person
+  hears of the failure once, at the last attempt (bot/core/errors.py); then it is marked dead and
+  logged as an error, kept for an operator. A worker whose claim was taken over (its lease ran
+  out while the process starved) changes nothing: finishing is a compare-and-set on the claim;
+- one chat's updates run one at a time, across all instances, different chats side by side. On
+  PostgreSQL an update's row stays claimed until its whole handling is over, replies sent, and is
+  deleted in the transaction that claims the chat's next one: its answer's commit alone does not
+  free the chat. On SQLite (one instance) the row goes in the handling's own commit, a transaction
+  less per update, and this worker keeps the chat's order in memory.
 
 A worker renews its claims RENEWALS_PER_LEASE times per lease while it lives, so a long update (an
 export) is not taken over while it runs, and a few missed renewals (a starved process) do not
@@ -210,7 +216,10 @@ class InboxWorker:
 
     def _forget(self, task: asyncio.Task) -> None:
         self._tasks.discard(task)
-        self._wake.set()  # a place is free
+        if len(self._tasks) == self.running_chats - 1:
+            # The claim loop had no place: it may now. (Not after every update: a claim pass is
+            # a transaction, in the way of the next update on SQLite's one connection.)
+            self._wake.set()
 
     async def _run_chat(self, head: Received) -> None:
         """Handle a chat's updates one after another while they keep coming."""
