@@ -374,6 +374,28 @@ async def test_long_poll_returns_as_soon_as_an_update_arrives(fake, bot, alice):
     assert update.message.text == "wake up"
 
 
+async def test_a_second_poller_ends_the_first_which_is_a_mistake_only_if_it_still_listens(
+    fake, bot
+):
+    # A bot that stops cancels its long poll; its next start polls again: nobody is refused.
+    abandoned = asyncio.create_task(bot.get_updates(timeout=60))
+    assert await held_open(fake, bot, abandoned, nth=1)
+    abandoned.cancel()
+    assert await bot.get_updates(timeout=0) == ()
+    first_call = fake.calls_to("getUpdates")[0]
+    await fake.wait_until(lambda: first_call.abandoned or first_call.ok is not None)
+    assert fake.rejected_calls == []
+
+    # Two instances polling at once: the older one is told, as Telegram tells it.
+    first = asyncio.create_task(bot.get_updates(timeout=60))
+    assert await held_open(fake, bot, first, nth=3)
+    async with Bot(fake.token, base_url=fake.base_url) as other_instance:
+        assert await other_instance.get_updates(timeout=0) == ()
+    with pytest.raises(Conflict, match=r"(?i)terminated by other getUpdates"):
+        await first
+    assert [call.error_code for call in fake.clear_rejected_calls()] == [409]
+
+
 async def test_get_updates_is_refused_while_a_webhook_is_set(fake, bot):
     await bot.set_webhook("https://bot.example.org/hook", secret_token=WEBHOOK_SECRET)
     with pytest.raises(Conflict, match=r"(?i)webhook is active"):

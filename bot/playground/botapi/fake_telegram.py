@@ -752,6 +752,12 @@ class FakeTelegram(BotApiMethods):
             result = await self._dispatch(spec_method.name, params)
             self._check_result(spec_method.name, result)
         except ApiError as error:
+            if is_poll and error.kind == "conflict" and _hung_up(request):
+                # A long poll its bot abandoned (stopped, or cancelled to stop) and a newer
+                # getUpdates replaced: Telegram's 409 reaches nobody, no mistake of the bot's.
+                call.abandoned = True
+                call.ok, call.error_code, call.description = False, 409, error.description
+                return web.json_response(error.to_response(), status=error.error_code)
             return self._refuse(call, error)
         except asyncio.CancelledError:
             call.abandoned = True
@@ -772,6 +778,7 @@ class FakeTelegram(BotApiMethods):
         return web.json_response({"ok": True, "result": result})
 
     def _refuse(self, call: ApiCall, error: ApiError) -> web.Response:
+        """Answer an error Telegram would give, and note it: a test fails on it by default."""
         call.ok, call.error_code, call.description = False, error.error_code, error.description
         self.rejected_calls.append(
             RejectedCall(
@@ -1048,3 +1055,8 @@ async def running_fake(**options: Any) -> AsyncIterator[FakeTelegram]:
         yield fake
     finally:
         await fake.stop()
+
+
+def _hung_up(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
