@@ -113,6 +113,9 @@ class InboxWorker:
         self._queued: dict[int, deque[Received]] = {}
         # Chats that may have unclaimed updates in the inbox: their next is claimed from there.
         self._waiting: set[int] = set()
+        # Claimed updates this worker could not finish or hand back (the database was away):
+        # handed back at the next renewal instead of renewed.
+        self._unfinished: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
         self._loops: list[asyncio.Task] = []
         self._parsed: dict[int, Update] = {}
@@ -253,8 +256,9 @@ class InboxWorker:
         try:
             async with self.sessions() as session:
                 await release_claims(session, self.holder, [item.update_id for item in items])
-        except Exception as error:  # they run out after the lease instead
+        except Exception as error:  # at the next renewal, then
             log.warning("could not hand back updates: %r", error)
+            self._unfinished.update(item.update_id for item in items)
 
     async def _finish(
         self, current: Received, *, claim_next: bool
@@ -278,12 +282,14 @@ class InboxWorker:
                     retry_after=self.retry_after,
                 )
         except Exception as error:
-            # Still in the inbox, handled or not: whoever claims it next after the lease
-            # drops it as a duplicate or handles it.
+            # Still in the inbox, handled or not, and still ours: handed back at the next
+            # renewal (never renewed), for whoever claims it next to drop as a duplicate or
+            # handle; the chat waits for it.
             log.warning("could not finish update %s: %r", current.update_id, error)
+            self._unfinished.add(current.update_id)
             if current.chat_key is not None:
                 self._waiting.add(current.chat_key)
-            return None, None
+            return None, Failed(current.update_id, current.attempts, dead=False)
         if failed is not None and failed.dead:
             log.error(
                 "update %s failed %s times and is marked dead in the inbox (inbox_update."
@@ -331,6 +337,10 @@ class InboxWorker:
             await asyncio.sleep(self.lease.total_seconds() / RENEWALS_PER_LEASE)
             try:
                 async with self.sessions() as session:
+                    if self._unfinished:
+                        handed_back = list(self._unfinished)
+                        await release_claims(session, self.holder, handed_back)
+                        self._unfinished.difference_update(handed_back)
                     await renew_claims(session, self.holder, utcnow() + self.lease)
             except Exception as error:  # the claims may run out; another instance takes over
                 log.warning("could not renew the claimed updates: %r", error)

@@ -162,3 +162,30 @@ async def test_an_earlier_update_arriving_late_waits_for_the_later_one_running(d
             session, update(2, CHAT_A), "x", now, now + LEASE
         )
     assert following is not None and following.update_id == 1
+
+
+async def test_storing_claims_an_update_for_the_receiver_only_when_its_chat_is_free(db):
+    async def store(holder: str, *items: Received) -> list[int]:
+        now = utcnow()
+        async with db.sessions() as session:
+            claimed = await store_received(session, items, now, holder, now + LEASE)
+        return [item.update_id for item in claimed]
+
+    # Nothing of chat A waits: x takes 1 at once; x also takes 2, which it runs after 1 itself.
+    assert await store("x", update(1, CHAT_A)) == [1]
+    assert await store("x", update(2, CHAT_A)) == [2]
+    # y must not start chat A beside x: 3 waits in the inbox, unclaimed, behind 1 and 2.
+    assert await store("y", update(3, CHAT_A), update(4, CHAT_B), update(5, None)) == [4, 5]
+    assert await store("y", update(3, CHAT_A)) == []  # a redelivery: stored once, not claimed
+    assert await claim(db, "y") == []  # 3 is not its chat's head
+    # Once x is done with 1 and 2, 3 is its chat's head and free: claimed with the finish.
+    for done in (1, 2):
+        await handled(db, done)
+        now = utcnow()
+        async with db.sessions() as session:
+            following, _ = await finish_and_claim_next(
+                session, update(done, CHAT_A), "x", now, now + LEASE, claim_next=done == 2
+            )
+    assert following is not None and following.update_id == 3
+    # x now holds 3: what y receives for chat A waits behind it.
+    assert await store("y", update(6, CHAT_A)) == []
