@@ -83,10 +83,13 @@ async def running(
         )
         yield Service(application, health.port, worker)
     finally:
+        # Each step runs even when one before it failed: a bot left polling would fight the
+        # next one for getUpdates, and the database must be closed last whatever happened.
         if receiver is not None:
-            await receiver.stop()  # no new updates from here on
+            await _logged(receiver.stop(), "stopping receiving")  # no new updates from here on
         if worker is not None:
-            await worker.stop()  # finishes the updates it runs, hands back the rest
+            # Finishes the updates it runs, hands back the rest.
+            await _logged(worker.stop(), "stopping the inbox worker")
         if application.running:
             await application.stop()  # waits for running jobs
         if application.post_stop is not None:
@@ -95,6 +98,13 @@ async def running(
             await health.stop()
         await application.shutdown()
         await application.post_shutdown(application)  # closes the database: last
+
+
+async def _logged(step, what: str) -> None:
+    try:
+        await step
+    except Exception:
+        log.exception("%s failed; stopping goes on", what)
 
 
 async def _start_receiving(
