@@ -1,10 +1,12 @@
 """The inbox's rows: store received updates, claim a chat's oldest one, finish it, renew, release.
 
-A chat's updates are handled in update_id order by one instance at a time because only a chat's
-oldest row (its head) can be claimed, and the next one becomes the head only when the row before
-it is deleted, which happens after it was handled. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets
-instances claim side by side without waiting on each other's heads; SQLite ignores it (one
-instance, one claim loop). Rows of no chat (chat_key NULL) are each their own head.
+A chat's updates are handled by one instance at a time, in the order they were stored: an
+update is claimed as it is stored only when every other row of its chat is claimed by the same
+instance (which runs them in order), else it waits, and a waiting row can be claimed only as its
+chat's oldest (its head) when no other row of the chat is claimed; the next one becomes the head
+when the row before it is deleted, after it was handled. On PostgreSQL `FOR UPDATE SKIP LOCKED`
+lets instances claim side by side without waiting on each other's heads; SQLite ignores it (one
+instance). Rows of no chat (chat_key NULL) are each their own head.
 
 A row leaves the inbox only once its update is handled: its processed_update row exists. The
 worker deletes it when the whole handling (replies too) is done, in finish_and_claim_next, and
@@ -83,10 +85,6 @@ def _chat_free(now: datetime):
 def _unclaimed(now: datetime):
     # A failed row waits out its back-off in claimed_until with nobody holding it.
     return or_(InboxUpdate.claimed_until.is_(None), InboxUpdate.claimed_until < now)
-
-
-def _handled(update_id: int):
-    return exists().where(ProcessedUpdate.update_id == update_id)
 
 
 @dataclass(frozen=True)
@@ -196,6 +194,53 @@ _FORGET = delete(InboxUpdate.__table__).where(
 )
 
 
+def _finishing_statements():
+    """What finishing an update runs every time, built once (in Core, with bound parameters):
+    building them per update cost more CPU than running them."""
+    table, processed = InboxUpdate.__table__, ProcessedUpdate.__table__
+    earlier, other = table.alias("earlier"), table.alias("other")
+    now = bindparam("now", type_=table.c.claimed_until.type)
+    delete_handled = delete(table).where(
+        table.c.update_id == bindparam("done_id"),
+        exists().where(processed.c.update_id == bindparam("done_id")),
+    )
+    next_of_chat = (
+        select(table.c.update_id, table.c.chat_key, table.c.payload, table.c.attempts)
+        .where(
+            table.c.chat_key == bindparam("chat_key", type_=table.c.chat_key.type),
+            table.c.dead_at.is_(None),
+            or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),  # unclaimed
+            ~exists().where(  # the chat's head
+                earlier.c.chat_key == table.c.chat_key,
+                earlier.c.update_id < table.c.update_id,
+                earlier.c.dead_at.is_(None),
+            ),
+            ~exists().where(  # the chat free
+                other.c.chat_key == table.c.chat_key,
+                other.c.update_id != table.c.update_id,
+                other.c.claimed_by.is_not(None),
+                other.c.claimed_until >= now,
+                other.c.dead_at.is_(None),
+            ),
+        )
+        .order_by(table.c.update_id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    claim_one = (
+        update(table)
+        .where(table.c.update_id == bindparam("next_id"))
+        .values(
+            claimed_by=bindparam("holder", type_=table.c.claimed_by.type),
+            claimed_until=bindparam("until", type_=table.c.claimed_until.type),
+        )
+    )
+    return delete_handled, next_of_chat, claim_one
+
+
+_DELETE_HANDLED, _NEXT_OF_CHAT, _CLAIM_ONE = _finishing_statements()
+
+
 async def _lock_chats(session: AsyncSession, received: Sequence[Received]) -> None:
     keys = sorted({item.chat_key for item in received if item.chat_key is not None})
     if keys:  # in one order everywhere: two stores never wait on each other in a cycle
@@ -266,62 +311,44 @@ async def finish_and_claim_next(
 
     Returns the claimed next update and, when the handling failed, what became of `done`.
     """
-    row = (
-        await session.execute(
-            select(
-                InboxUpdate.attempts,
-                InboxUpdate.claimed_by,
-                _handled(done.update_id).label("handled"),
-            ).where(InboxUpdate.update_id == done.update_id, _ALIVE)
-        )
-    ).first()
-    changed = False
+    # Handled (its processed_update row exists, written by anyone): remove it.
+    changed = bool((await session.execute(_DELETE_HANDLED, {"done_id": done.update_id})).rowcount)
     failed = None
-    if row is None:
-        pass  # deleted with its handling (SQLite), or by whoever took it over
-    elif row.handled:  # by anyone (this worker, or before: a duplicate): remove it
-        await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id == done.update_id))
-        changed = True
-    elif row.claimed_by == holder:  # not handled: the handling failed and was rolled back
-        attempts = row.attempts + 1
-        dead = attempts >= max_attempts
-        counted = await session.execute(
-            update(InboxUpdate)
-            .where(InboxUpdate.update_id == done.update_id, InboxUpdate.claimed_by == holder)
-            .values(
-                attempts=attempts,
-                claimed_by=None,
-                # Tried again after a pause (nobody may claim it before), longer each time.
-                claimed_until=now + retry_after * attempts,
-                dead_at=now if dead else None,
+    if not changed:
+        row = (
+            await session.execute(
+                select(InboxUpdate.attempts, InboxUpdate.claimed_by).where(
+                    InboxUpdate.update_id == done.update_id, _ALIVE
+                )
             )
-        )
-        if counted.rowcount:  # else taken over meanwhile: no longer ours to count
-            failed = Failed(done.update_id, attempts, dead)
-            changed = True
+        ).first()
+        # No row: deleted with its handling (SQLite), or by whoever took it over.
+        if row is not None and row.claimed_by == holder:  # the handling failed, rolled back
+            attempts = row.attempts + 1
+            dead = attempts >= max_attempts
+            counted = await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id == done.update_id, InboxUpdate.claimed_by == holder)
+                .values(
+                    attempts=attempts,
+                    claimed_by=None,
+                    # Tried again after a pause (nobody may claim it before), longer each time.
+                    claimed_until=now + retry_after * attempts,
+                    dead_at=now if dead else None,
+                )
+            )
+            if counted.rowcount:  # else taken over meanwhile: no longer ours to count
+                failed = Failed(done.update_id, attempts, dead)
+                changed = True
     following = None
     if claim_next and done.chat_key is not None and (failed is None or failed.dead):
         row = (
-            await session.execute(
-                select(*_COLUMNS)
-                .where(
-                    InboxUpdate.chat_key == done.chat_key,
-                    _ALIVE,
-                    _unclaimed(now),
-                    _IS_HEAD,
-                    _chat_free(now),
-                )
-                .order_by(InboxUpdate.update_id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
+            await session.execute(_NEXT_OF_CHAT, {"chat_key": done.chat_key, "now": now})
         ).first()
         if row is not None:
             following = Received(*row)
             await session.execute(
-                update(InboxUpdate)
-                .where(InboxUpdate.update_id == following.update_id)
-                .values(claimed_by=holder, claimed_until=until)
+                _CLAIM_ONE, {"next_id": following.update_id, "holder": holder, "until": until}
             )
             changed = True
     if changed:
