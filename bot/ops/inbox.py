@@ -117,6 +117,7 @@ class InboxWorker:
         # handed back at the next renewal instead of renewed.
         self._unfinished: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
+        self._finishing: set[asyncio.Task] = set()  # see _finish_aside
         self._loops: list[asyncio.Task] = []
         self._parsed: dict[int, Update] = {}
 
@@ -166,6 +167,8 @@ class InboxWorker:
                 await loop
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._finishing:
+            await asyncio.gather(*self._finishing, return_exceptions=True)
         try:
             async with self.sessions() as session:
                 await release_claims(session, self.holder)
@@ -233,9 +236,12 @@ class InboxWorker:
                 handling = await self._handle(current)
                 queued = self._queued.get(key) if key is not None else None
                 following = failed = None
-                if not (self.forget_with_handling and handling.committed) or (
-                    not queued and key in self._waiting
-                ):
+                if handling.committed and not self.forget_with_handling:
+                    # Handled for sure: its row is deleted (and the chat's next claimed) beside
+                    # the chat's next update here, not before it; the row stays claimed by this
+                    # instance meanwhile, so no other one starts the chat.
+                    self._finish_aside(current, claim_next=not queued)
+                elif not handling.committed or (not queued and key in self._waiting):
                     following, failed = await self._finish(current, claim_next=not queued)
                 queued = self._queued.get(key) if key is not None else None  # may have grown
                 if failed is not None and not failed.dead and queued:
@@ -251,6 +257,16 @@ class InboxWorker:
                 del self._chats[key]
                 if not self._queued.get(key):
                     self._queued.pop(key, None)
+
+    def _finish_aside(self, current: Received, *, claim_next: bool) -> None:
+        async def finish() -> None:
+            following, _failed = await self._finish(current, claim_next=claim_next)
+            if following is not None:
+                self._hand_over(following)
+
+        task = asyncio.create_task(finish(), name=f"inbox-finish-{current.update_id}")
+        self._finishing.add(task)
+        task.add_done_callback(self._finishing.discard)
 
     async def _hand_back(self, items: list[Received]) -> None:
         try:

@@ -74,6 +74,8 @@ class UpdateCost:
             await person.send(text)
             await person.wait_for_message(contains="Added to your answer")
             await fake.wait_idle()
+            # The worker's delete (PostgreSQL) may come just after the reply.
+            await fake.wait_until(lambda: len(self.inbox_writes()) >= len(INBOX_WRITES))
             assert self.inbox_writes() == INBOX_WRITES
             return self.of_updates(), self.commits - INBOX_COMMITS[self.dialect]
 
