@@ -7,7 +7,7 @@ pack's wording fix never orphans an answer. Every timestamp is timezone-aware (U
 from datetime import date, datetime, time
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, Relationship, SQLModel
 
 from storage.statuses import AnswerStatus
@@ -440,3 +440,27 @@ class ActionEvent(SQLModel, table=True):
     kind: str = Field(max_length=16)  # created, a status, reassigned, released
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     at: datetime = _timestamp()
+
+
+class InboxUpdate(SQLModel, table=True):
+    """A received Telegram update not yet handled: the transactional inbox (bot/ops/inbox.py).
+
+    Receiving stores the raw update here before Telegram is told it arrived; a worker on any
+    instance claims a chat's oldest row (claimed_by, claimed_until: a lease it renews), handles
+    it and deletes it. chat_key orders one chat's updates; NULL for updates of no chat.
+    attempts counts handlings that failed (rolled back, no processed_update row); after
+    MAX_ATTEMPTS the row is dead (dead_at set, logged as an error): kept for an operator, never
+    dropped, and no longer holding back its chat's later updates.
+    """
+
+    __tablename__ = "inbox_update"
+    __table_args__ = (Index("ix_inbox_update_chat_key_update_id", "chat_key", "update_id"),)
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    chat_key: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = _timestamp()
+    claimed_by: str | None = Field(default=None, max_length=120)
+    claimed_until: datetime | None = _timestamp(nullable=True)
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    dead_at: datetime | None = _timestamp(nullable=True)

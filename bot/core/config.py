@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     webhook_secret_token: SecretStr | None = None
     webhook_path: str = "telegram"
     drop_pending_updates: bool = False
+    # How long an instance's claim on a received update lasts without renewal (bot/ops/inbox.py):
+    # what a killed instance had claimed is taken up by the others after this many seconds.
+    inbox_claim_seconds: int = Field(default=15, ge=2, le=300)
+    # A failed update is tried again after this pause, longer each time (bot/ops/inbox.py).
+    inbox_retry_seconds: float = Field(default=1.0, gt=0, le=60)
     # /healthz; 0 takes any free port (tests).
     health_port: int = Field(default=8080, ge=0, le=65535)
     # Benchmarks: count SQL statements and commits, shown on /healthz (bench/throughput.py).

@@ -1,4 +1,9 @@
-"""The one error handler: log with the trace, tell the person briefly, expect Telegram's noise."""
+"""The one error handler: log with the trace, tell the person briefly, expect Telegram's noise.
+
+An update from the inbox whose handling failed before it was recorded as handled is tried again
+(bot/ops/inbox.py): the person hears nothing until the last attempt, so one apology at most, and
+none when a retry succeeds.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ from telegram.error import BadRequest, Forbidden, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.core.i18n import N_, _
+from bot.core.inbox_handling import current_inbox_handling
+from bot.core.turns import current_work
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +59,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("Telegram timed out: %s", error)
         return
     update_id = update.update_id if isinstance(update, Update) else None
+    if not await _told_now(update_id):
+        log.warning("update %s failed (tried again, or the person was told): %r", update_id, error)
+        return
     if database_unreachable(error):
         # An outage, not a bug: one line per update instead of a trace each; the pool reconnects
         # by itself (pool_pre_ping), so the person's resend will work once it is back.
@@ -65,6 +75,29 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(update.effective_chat.id, _(reply))
         except Exception:  # the apology is best effort; the trace above is what matters
             log.warning("could not send the apology", exc_info=True)
+
+
+async def _told_now(update_id: int | None) -> bool:
+    """Whether the person hears of this failure now; else the update is tried again, silently.
+
+    What the update's guards began and did not commit is rolled back here, whatever follows:
+    the apology's request would otherwise commit it (bot.core.rate_limit) and record a failed
+    update as handled.
+    """
+    handling = current_inbox_handling()
+    if handling is None or handling.update_id != update_id:
+        return True  # not from the inbox: handled once
+    if handling.told:
+        return False
+    if not handling.committed:
+        work = current_work()
+        if work is not None:
+            await work.discard()
+        if not handling.last_attempt:
+            return False
+    # Recorded as handled already (no retry comes), or the last attempt.
+    handling.told = True
+    return True
 
 
 def database_unreachable(error: BaseException | None) -> bool:

@@ -23,9 +23,11 @@ from telegram.ext import (
 
 from bot.core.commands import PRIVATE
 from bot.core.i18n import _
+from bot.core.inbox_handling import current_inbox_handling
 from bot.core.runtime import runtime
 from bot.core.turns import update_session
 from bot.core.update_log import note_outcome
+from bot.services.inbox import forget_received, when_committed
 from bot.services.updates import forget_updates_before, record_update
 from storage.types import utcnow
 
@@ -47,10 +49,20 @@ async def drop_duplicate_update(update: Update, context: ContextTypes.DEFAULT_TY
 
     The row is written in the update's own transaction (bot.core.turns), so it is committed together
     with the answer it led to: a crash in between loses both, and the redelivery is handled again.
+    On SQLite the update also leaves the inbox (bot/ops/inbox.py) in that transaction; elsewhere
+    its row stays claimed until the worker has finished it, replies and all, so the chat's next
+    update cannot start on another instance meanwhile (bot/core/inbox_handling.py).
     """
+    handling = current_inbox_handling()
+    if handling is not None and handling.update_id != update.update_id:
+        handling = None
     try:
         async with update_session(runtime(context)) as session:
             await record_update(session, update.update_id, utcnow())
+            if handling is not None:
+                if handling.forget_with_handling:
+                    await forget_received(session, update.update_id)
+                when_committed(session, handling.note_committed)
     except IntegrityError:
         log.info("duplicate update %s dropped", update.update_id)
         note_outcome("duplicate")

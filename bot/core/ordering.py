@@ -55,7 +55,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 self._idle.set()
 
     async def _in_chat_order(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = _ordering_key(update)
+        key = ordering_key(update)
         if key is None:
             async with self._running:
                 await coroutine
@@ -80,7 +80,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         await self._idle.wait()
 
 
-def _ordering_key(update: object) -> int | None:
+def ordering_key(update: object) -> int | None:
+    """The chat whose updates must run one after another (None: this update runs alone)."""
     if not isinstance(update, Update):
         return None
     if update.effective_chat is not None:

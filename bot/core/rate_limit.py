@@ -10,18 +10,27 @@ Every request made while handling an update first commits what the update's guar
 a turn carries that transaction on (bot.core.turns): the bot never waits on Telegram while holding
 the
 database for work it has finished, and nothing is shown before it is committed.
+
+A tap's answer (answerCallbackQuery) only stops the button's spinner, and Telegram refuses it once
+the tap is some seconds old: a tap handled late (queued in the inbox while an instance restarted,
+or taken over from a dead one) must still do what the person tapped, so that refusal is not an
+error of the update (which would roll back its transaction and retry it until it is dead).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from telegram.error import BadRequest
 from telegram.ext import AIORateLimiter
 
 from bot.core.turns import settle_update_work
+
+log = logging.getLogger(__name__)
 
 _handling_update: ContextVar[bool] = ContextVar("handling_update", default=False)
 
@@ -46,9 +55,15 @@ class ReplyAwareRateLimiter(AIORateLimiter):
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
         await settle_update_work()
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+        try:
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
+        except BadRequest as error:
+            if endpoint != "answerCallbackQuery" or "query is too old" not in str(error).lower():
+                raise
+            log.info("a late tap's answer refused by Telegram; the tap is handled: %s", error)
+            return True
 
     async def _run_request(self, chat, group, allow_paid_broadcast, callback, args, kwargs):
         # PTB decides `chat` (use the overall limiter) per method; a reply opts out of it.

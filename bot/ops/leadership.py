@@ -4,7 +4,8 @@ Several instances may share one PostgreSQL (webhook mode behind a load balancer)
 handles updates, but a reminder or digest must go out once, so scheduled work runs only where
 `await is_leader(context)` is true. The leader renews its lease every RENEW_EVERY; when it stops
 (crashed, stopped, cut off from the database) the lease runs out after LEASE_DURATION and the
-next instance to try claims it.
+next instance to try claims it. Whoever holds the lease hears of each renewal (on_renewed), so
+a new leader can catch up at once.
 
 Claiming is one UPDATE ... WHERE (expired OR already mine): the database serialises concurrent
 UPDATEs of the row, so two instances never both win. The very first claim inserts the row (ON
@@ -19,7 +20,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
@@ -70,6 +71,8 @@ class Leadership:
         self.safety_margin = safety_margin
         self.clock = clock
         self._trusted_until: datetime | None = None
+        # Called after each renewal that kept or took the lease: (application, just_gained).
+        self.on_renewed: list[Callable[[Application, bool], Awaitable[None]]] = []
 
     def leads(self) -> bool:
         """Whether this instance may act as leader now, by its last successful claim."""
@@ -132,10 +135,17 @@ async def is_leader(context: CallbackContext) -> bool:
 async def renew_lease(context: CallbackContext) -> None:
     """Job: keep (or take) the lease; a database outage simply lets it run out."""
     leadership: Leadership = context.application.bot_data[LEADERSHIP_KEY]
+    was_leader = leadership.leads()
     try:
-        await leadership.claim()
+        held = await leadership.claim()
     except Exception as error:  # the next run tries again; leads() turns false by itself
         log.warning("could not renew the %s lease: %r", leadership.lease, error)
+        return
+    if held:
+        # A new leader catches up at once rather than at its next sweep, and the leader picks up
+        # schedules changed on other instances within a renewal (bot/scheduled/jobs.py).
+        for listener in leadership.on_renewed:
+            await listener(context.application, not was_leader)
 
 
 async def start_leadership(

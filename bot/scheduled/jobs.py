@@ -11,7 +11,9 @@ Several instances may share the database, and /schedule re-plans jobs only on th
 handled it. So a job re-reads its team when it fires and runs only if its slot is still on the
 team's current schedule (and only on the leader); and a sweep, at start and every SWEEP_EVERY on
 every instance, replaces each job that no longer matches its team's next slot, sets jobs for
-new teams and drops those of deleted ones.
+new teams and drops those of deleted ones. The leader also does that at every lease renewal
+(seconds), and a new leader sweeps as soon as it takes the lease: a slot whose leader died just
+before it goes out within the lease time plus a renewal.
 
 On the leader the sweep also runs every slot that passed less than the grace period ago
 (REMINDER_GRACE_MINUTES, counting only time outside quiet hours) without a complete run in the
@@ -44,7 +46,7 @@ from bot.domain.schedule import (
     last_slot,
     next_slot,
 )
-from bot.ops.leadership import is_leader
+from bot.ops.leadership import LEADERSHIP_KEY, is_leader
 from bot.scheduled.broadcast import RunOutcome, RunRequest
 from bot.scheduled.digest_run import run_digest
 from bot.scheduled.nudge_run import run_reminders_and_nudges
@@ -157,7 +159,22 @@ async def start_schedules(application: Application) -> None:
         name=SWEEP_JOB_ID,
         job_kwargs={"id": SWEEP_JOB_ID, **sweep_settings},
     )
+    leadership = application.bot_data.get(LEADERSHIP_KEY)
+    if leadership is not None:
+        leadership.on_renewed.append(on_lease_renewed)
     log.info("schedules set for %d team(s)", len(teams))
+
+
+async def on_lease_renewed(application: Application, gained: bool) -> None:
+    """On the leader, every renewal: follow schedules changed on other instances; a new leader
+    also runs at once what its predecessor left (a slot it died just before), not at its next
+    sweep."""
+    try:
+        await refresh_jobs(application)
+        if gained:
+            await sweep(application, clock_of(application))
+    except Exception:
+        log.exception("catching up after the lease renewal failed; the sweep tries again")
 
 
 def _misfire_grace(application: Application) -> int:

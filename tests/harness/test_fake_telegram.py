@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import aiohttp
+import aiohttp.web
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
@@ -373,6 +374,28 @@ async def test_long_poll_returns_as_soon_as_an_update_arrives(fake, bot, alice):
     assert update.message.text == "wake up"
 
 
+async def test_a_second_poller_ends_the_first_which_is_a_mistake_only_if_it_still_listens(
+    fake, bot
+):
+    # A bot that stops cancels its long poll; its next start polls again: nobody is refused.
+    abandoned = asyncio.create_task(bot.get_updates(timeout=60))
+    assert await held_open(fake, bot, abandoned, nth=1)
+    abandoned.cancel()
+    assert await bot.get_updates(timeout=0) == ()
+    first_call = fake.calls_to("getUpdates")[0]
+    await fake.wait_until(lambda: first_call.abandoned or first_call.ok is not None)
+    assert fake.rejected_calls == []
+
+    # Two instances polling at once: the older one is told, as Telegram tells it.
+    first = asyncio.create_task(bot.get_updates(timeout=60))
+    assert await held_open(fake, bot, first, nth=3)
+    async with Bot(fake.token, base_url=fake.base_url) as other_instance:
+        assert await other_instance.get_updates(timeout=0) == ()
+    with pytest.raises(Conflict, match=r"(?i)terminated by other getUpdates"):
+        await first
+    assert [call.error_code for call in fake.clear_rejected_calls()] == [409]
+
+
 async def test_get_updates_is_refused_while_a_webhook_is_set(fake, bot):
     await bot.set_webhook("https://bot.example.org/hook", secret_token=WEBHOOK_SECRET)
     with pytest.raises(Conflict, match=r"(?i)webhook is active"):
@@ -617,3 +640,46 @@ def test_html_entities_and_nesting():
     assert link["url"] == "https://x.org/?a=1&b=2"
     assert next(e for e in parsed.entities if e["type"] == "pre")["language"] == "python"
     assert any(e["type"] == "expandable_blockquote" for e in parsed.entities)
+
+
+async def test_webhook_updates_arrive_side_by_side_and_failed_posts_come_again(fake, bot):
+    """Up to max_connections POSTs at once; a 500 or a POST that times out is delivered again."""
+    arrived: list[int] = []
+    all_four_open = asyncio.Event()
+    first_tries: set[int] = set()
+
+    async def webhook(request: aiohttp.web.Request) -> aiohttp.web.Response:
+        update_id = (await request.json())["update_id"]
+        arrived.append(update_id)
+        if len(arrived) == 4:
+            all_four_open.set()
+        await all_four_open.wait()  # only returns once four POSTs are open at the same time
+        if update_id not in first_tries:
+            first_tries.add(update_id)
+            if update_id == ids[1]:
+                return aiohttp.web.Response(status=500)
+            if update_id == ids[2]:
+                await asyncio.sleep(5)  # longer than the fake's webhook timeout
+        return aiohttp.web.Response()
+
+    server = aiohttp.web.Application()
+    server.router.add_post("/hook", webhook)
+    runner = aiohttp.web.AppRunner(server)
+    await runner.setup()
+    port = free_port()
+    await aiohttp.web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        fake.webhook_timeout = 0.5
+        alice = fake.person("Alice")
+        ids = [(await alice.send(f"part {n}"))["update_id"] for n in range(4)]
+        await bot.set_webhook(
+            f"http://127.0.0.1:{port}/hook", secret_token=WEBHOOK_SECRET, max_connections=4
+        )
+        await fake.wait_until(lambda: set(ids) <= fake.delivered_update_ids, timeout=10)
+        assert sorted(arrived[:4]) == sorted(ids)  # all four were open at once
+        assert sorted(arrived[4:]) == sorted(ids[1:3])  # the failed two came again
+        failed = [d for d in fake.webhook_deliveries if d.status != 200]
+        assert {d.update_id for d in failed} == {ids[1], ids[2]}
+    finally:
+        await bot.delete_webhook()
+        await runner.cleanup()

@@ -188,3 +188,33 @@ def test_env_example_documents_every_setting():
 
     assert settings - documented == set(), "add these to .env.example"
     assert documented - settings == {"POSTGRES_PASSWORD"}, "stale names in .env.example"
+
+
+def test_compose_runs_webhook_replicas_behind_caddy_with_health_checks(tmp_path):
+    result = compose(
+        tmp_path,
+        "--profile",
+        "replicas",
+        "config",
+        "--format",
+        "json",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        POSTGRES_PASSWORD="s3cret",
+        WEBHOOK_URL="https://bot.example.org",
+        WEBHOOK_SECRET_TOKEN="0123456789abcdef",
+        BOT_REPLICAS="3",
+    )
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    replica, proxy = services["bot-replica"], services["proxy"]
+    assert replica["deploy"]["replicas"] == 3
+    assert replica["environment"]["WEBHOOK_URL"] == "https://bot.example.org"
+    assert replica["depends_on"]["db"]["condition"] == "service_healthy"
+    assert any(v["target"] == "/etc/caddy/Caddyfile" for v in proxy["volumes"])
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    # Every replica, looked up in compose's DNS, in turn; one that fails is skipped for a while.
+    assert "name bot-replica" in caddyfile and "port 8443" in caddyfile
+    assert "lb_policy round_robin" in caddyfile and "unhealthy_status 5xx" in caddyfile
+    # /healthz: compose starts the proxy once the replicas' health checks pass.
+    assert proxy["depends_on"]["bot-replica"]["condition"] == "service_healthy"
+    assert "/healthz" in (ROOT / "Dockerfile").read_text()

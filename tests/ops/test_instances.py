@@ -17,19 +17,25 @@ from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+from telegram.ext import MessageHandler, filters
+
+from bot.app import Groups
 from bot.ops.leadership import RENEW_JOB_ID, is_leader
 from bot.scheduled import jobs
 from bot.services.deliveries import DeliveryKind, team_period
 from tests.support.schedules import (
+    FRIDAY_DIGEST,
     MONDAY,
     REMINDER,
     Clock,
     deliveries_of,
+    digests_to,
     fire,
     next_run,
+    reminders_to,
     seed_team,
 )
-from tests.support.webhook_runner import running_webhook_bot
+from tests.support.webhook_runner import WEBHOOK_SECRET, running_webhook_bot
 
 ROOT = Path(__file__).resolve().parents[2]
 THURSDAY = MONDAY + timedelta(days=3)
@@ -133,3 +139,94 @@ async def test_two_instances_send_once_and_the_second_takes_over(fake, db, tmp_p
     }
     _, listing = await python_m_bot(fake, db.url, tmp_path, "jobs")
     assert "Front desk <North>" in listing and "11:00 (11:00 UTC)" in listing
+
+
+async def test_a_new_leader_catches_up_at_once_and_follows_schedule_changes(fake, db):
+    """The leader goes away 20 s before the digest slot: the other instance sends the digest and
+    the reminders as soon as it takes the lease, once, not at its next 5-minute sweep."""
+    digest_slot = FRIDAY_DIGEST
+    clock = Clock(digest_slot - timedelta(seconds=20))
+    seeded = await seed_team(db, fake, members=("Alice", "Bob"), reminder_days="5")
+    seeded_team = str(seeded.team_id)
+    async with AsyncExitStack() as first_running:
+        first = (
+            await first_running.enter_async_context(running_webhook_bot(fake, db.url, clock=clock))
+        ).application
+        async with running_webhook_bot(fake, db.url, clock=clock) as second_service:
+            second = second_service.application
+            maria = seeded.people["Maria"]
+            # A change handled by the instance that is not the leader...
+            await maria.command("/schedule", "reminders fri 16:00")
+            await maria.wait_for_message(contains="Reminders: fri at 16:00")
+            # ...reaches the leader at its next lease renewal (seconds), not its next sweep.
+            await fire(first, RENEW_JOB_ID)
+            assert next_run(first, f"reminders:team:{seeded_team}") == digest_slot
+
+            await first_running.aclose()  # the leader is gone 20 s before the slot
+            clock.now = digest_slot
+            await fire(second, f"digest:team:{seeded_team}")  # not the leader yet: nothing
+            await fire(second, f"reminders:team:{seeded_team}")
+            await fake.wait_idle()
+            assert digests_to(maria) == []
+
+            clock.now = digest_slot + timedelta(seconds=30)  # its next renewal takes the lease
+            await fire(second, RENEW_JOB_ID)
+            assert await is_leader(context_of(second))
+            await fake.wait_idle()
+            assert len(digests_to(maria)) == 1
+            assert [len(reminders_to(seeded.people[n])) for n in ("Alice", "Bob")] == [1, 1]
+            await fire(second, RENEW_JOB_ID)  # renewing again sends nothing more
+            await fake.wait_idle()
+    assert len(digests_to(maria)) == 1
+    assert [len(reminders_to(seeded.people[n])) for n in ("Alice", "Bob")] == [1, 1]
+
+
+async def test_a_chat_next_update_waits_on_every_instance_until_the_first_is_finished(fake, db):
+    """One person's second message reaches another instance while the first is still replying
+    (its answer committed, its replies not all sent): that instance leaves it alone, and it is
+    handled after the first one's last reply, not beside it."""
+    if db.url.startswith("sqlite"):
+        return  # several instances need PostgreSQL; SQLite keeps one chat's order in memory
+    seeded = await seed_team(db, fake, members=("Alice",))
+    alice = seeded.people["Alice"]
+    events: list[str] = []
+    release = asyncio.Event()
+
+    async def first(update, context):
+        await update.message.reply_text("first saved")  # commits the update as handled
+        events.append("first committed")
+        await release.wait()  # the seam: the instance still has replies to send
+        await update.message.reply_text("first done")
+        events.append("first done")
+
+    async def second(update, context):
+        events.append("second started")
+        await update.message.reply_text("second done")
+
+    def with_test_handlers(application) -> None:
+        # The test's own feature, first in the features' group (nothing of the bot's patched).
+        features = application.handlers[Groups.FEATURES]
+        features.insert(0, MessageHandler(filters.Regex("^hold first$"), first))
+        features.insert(1, MessageHandler(filters.Regex("^hold second$"), second))
+
+    async with running_webhook_bot(fake, db.url) as one:
+        one_url = fake.webhook_url
+        async with running_webhook_bot(fake, db.url) as other:  # Telegram now posts to this one
+            for service in (one, other):
+                with_test_handlers(service.application)
+            try:
+                await alice.send("hold first")
+                await alice.wait_for_message(contains="first saved")
+                await fake.wait_until(lambda: events == ["first committed"])
+
+                # The load balancer sends the next update to the first instance.
+                await one.application.bot.set_webhook(url=one_url, secret_token=WEBHOOK_SECRET)
+                await alice.send("hold second")
+                await fake.wait_until(lambda: len(fake.delivered_update_ids) == 2)
+                assert await one.inbox.look_for_work() == []  # the chat is still the other's
+                assert await other.inbox.look_for_work() == []
+                assert events == ["first committed"]
+            finally:
+                release.set()  # else stopping would wait for the held update forever
+            await alice.wait_for_message(contains="second done")
+    assert events == ["first committed", "first done", "second started"]

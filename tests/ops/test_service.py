@@ -126,7 +126,14 @@ async def test_health_reports_the_database(service, db):
 # --- database outage ------------------------------------------------------------------------
 
 
-async def test_database_outage_is_explained_and_the_bot_recovers(fake, service, db, caplog):
+async def test_database_outage_is_explained_and_the_bot_recovers(fake, db, caplog):
+    """Each update is tried again a few times (bot/ops/inbox.py); the person hears of the outage
+    once, at its last attempt, then the update is kept as dead in the inbox."""
+    async with running_webhook_bot(fake, db.url, inbox_retry_seconds=0.05) as service:
+        await database_outage_and_recovery(fake, service, db, caplog)
+
+
+async def database_outage_and_recovery(fake, service, db, caplog) -> None:
     alice = fake.person("Alice")
     rt = service.application.bot_data[RUNTIME_KEY]
     working_engine, working_sessions = rt.engine, rt.sessions
@@ -144,15 +151,32 @@ async def test_database_outage_is_explained_and_the_bot_recovers(fake, service, 
     await alice.wait_for_message(contains=WELCOME)
 
     assert "database unreachable in update" in caplog.text
-    assert not any(r.levelno >= logging.ERROR for r in caplog.records), "an outage is no bug"
+
+    def errors() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+    # No trace: an outage is no bug. Only the two updates given up on, for an operator.
+    await fake.wait_until(lambda: len(errors()) >= 2)
+    assert len(errors()) == 2 and all("marked dead" in error for error in errors()), errors()
+    told = [m for m in alice.messages if DATABASE_UNREACHABLE in (m.text or "")]
+    assert len(told) == 2  # once per update, not once per attempt
 
 
 # --- errors and the update log --------------------------------------------------------------
 
 
+@pytest.fixture
+async def quick_retries(fake, db):
+    """The bot trying a failed update again at once: the apology comes at its last attempt."""
+    async with running_webhook_bot(fake, db.url, inbox_retry_seconds=0.05) as service:
+        yield service
+
+
 async def test_unexpected_error_is_logged_with_its_trace_and_the_person_gets_an_apology(
-    fake, service, caplog
+    fake, quick_retries, caplog
 ):
+    service = quick_retries
+
     async def broken_start(update, context):
         raise RuntimeError("a bug in a handler")
 
@@ -166,13 +190,48 @@ async def test_unexpected_error_is_logged_with_its_trace_and_the_person_gets_an_
     with caplog.at_level(logging.INFO):
         await alice.command("/start")
         await alice.wait_for_message(contains=APOLOGY)
-        [line] = await fake.wait_until(lambda: update_lines(caplog))
+        line, *_retries = await fake.wait_until(lambda: update_lines(caplog))
 
     failure = next(r for r in caplog.records if r.getMessage().startswith("unhandled error"))
     assert failure.levelno == logging.ERROR
     assert "a bug in a handler" in caplog.text  # the trace
     assert line.outcome == "error"
     assert line.handler == "broken_start"
+
+
+async def test_a_failing_update_is_tried_again_and_apologised_for_once(fake, db, caplog):
+    """The inbox tries a failed update again (bot/ops/inbox.py): the person sees one apology
+    for it, however many attempts, and none for an update whose retry succeeds."""
+    attempts = {"broken": 0, "flaky": 0}
+
+    async def broken(update, context):
+        attempts["broken"] += 1
+        raise RuntimeError("a bug in a handler")
+
+    async def flaky(update, context):
+        attempts["flaky"] += 1
+        if attempts["flaky"] == 1:
+            raise RuntimeError("a passing hiccup")
+        await update.message.reply_text("flaky done")
+
+    async with running_webhook_bot(fake, db.url, inbox_retry_seconds=0.05) as service:
+        features = service.application.handlers[Groups.FEATURES]
+        features.insert(0, CommandHandler("broken", broken, filters=filters.ChatType.PRIVATE))
+        features.insert(1, CommandHandler("flaky", flaky, filters=filters.ChatType.PRIVATE))
+        alice, bob = fake.person("Alice"), fake.person("Bob")
+        await alice.command("/broken")
+        await bob.command("/flaky")
+        await bob.wait_for_message(contains="flaky done")
+        await alice.wait_for_message(contains=APOLOGY)
+        await fake.wait_until(lambda: "marked dead" in caplog.text)  # its last attempt is over
+        await alice.command("/broken")  # and again, later: one apology for that one too
+        await alice.wait_for_message(contains=APOLOGY)
+        await fake.wait_until(lambda: caplog.text.count("marked dead") == 2)
+        await fake.wait_idle()
+
+    assert attempts == {"broken": 2 * 5, "flaky": 2}
+    assert [APOLOGY in (m.text or "") for m in alice.messages] == [True] * 2
+    assert [m.text for m in bob.messages] == ["flaky done"]
 
 
 async def test_one_log_line_per_update_without_text_or_token(fake, service, caplog):

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from bot.__main__ import ALLOWED_UPDATES
 from bot.app import build_application
 from bot.core.clock import Clock, system_clock
 from bot.core.config import Settings
+from bot.ops.serve import running
 from bot.scheduled import jobs
 
 
@@ -31,24 +31,16 @@ def settings_for(fake, database_url: str, criteria_dir: Path | None = None, **ex
 async def running_bot(
     fake, database_url: str, clock: Clock = system_clock, **settings_extra
 ) -> AsyncIterator[Application]:
-    """Start polling like Application.run_polling does, and stop the same way.
+    """Run the bot as `python -m bot` does (bot.ops.serve: polling into the inbox), and stop it
+    the same way.
 
     `clock` is the bot's clock (bot/core/clock.py): a test that decides anything by the time passes
     one standing at the moment it chooses (tests.support.schedules.Clock).
     """
-    application = build_application(settings_for(fake, database_url, **settings_extra), clock=clock)
-    await application.initialize()
-    await application.post_init(application)
-    await application.updater.start_polling(
-        poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
-    )
-    await application.start()
-    # Settled before the test acts: the start-up sweep may still be catching up otherwise.
-    await jobs.start_sweep_done(application)
-    try:
+    settings_extra.setdefault("health_port", 0)
+    settings = settings_for(fake, database_url, **settings_extra)
+    application = build_application(settings, clock=clock)
+    async with running(application, settings, health_address="127.0.0.1"):
+        # Settled before the test acts: the start-up sweep may still be catching up otherwise.
+        await jobs.start_sweep_done(application)
         yield application
-    finally:
-        await application.updater.stop()
-        await application.stop()
-        await application.shutdown()
-        await application.post_shutdown(application)

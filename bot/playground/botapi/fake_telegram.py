@@ -155,6 +155,9 @@ class FakeTelegram(BotApiMethods):
         self.webhook_secret_token: str | None = None
         self._webhook_max_connections = 40
         self._webhook_last_error: tuple[int, str] | None = None
+        self._webhook_failures = 0
+        #: How long a webhook POST may take before it counts as failed (Telegram: about a minute).
+        self.webhook_timeout = 60.0
         self._webhook_task: asyncio.Task | None = None
 
         # Failure injection.
@@ -496,6 +499,8 @@ class FakeTelegram(BotApiMethods):
         self._webhook_max_connections = params.get("max_connections", 40)
         self._webhook_last_error = None
         if self._webhook_task is None or self._webhook_task.done():
+            for entry in self._queue:
+                entry.fetched = False  # fetched by getUpdates, never confirmed: sent again
             self._webhook_task = asyncio.create_task(self._webhook_loop())
         self._notify()
         return True
@@ -525,28 +530,46 @@ class FakeTelegram(BotApiMethods):
         return info
 
     async def _webhook_loop(self) -> None:
-        """Deliver queued updates one at a time, retrying with back-off like Telegram."""
-        backoff = 0.05
-        while self.webhook_url and not self._closing:
-            if not self._queue:
-                await self._wait_changed(0.5)
-                continue
-            entry = self._queue[0]
-            status = await self._post_to_webhook(
-                entry.update, self.webhook_url, self.webhook_secret_token
-            )
-            if status is not None and 200 <= status < 300:
-                self.delivered_update_ids.add(entry.update_id)
-                if self._queue and self._queue[0] is entry:
-                    self._queue.pop(0)
-                self._last_fetch = time.monotonic()
-                backoff = 0.05
-                self._notify()
-                continue
-            reason = f"Wrong response from the webhook: {status}" if status else "Connection failed"
-            self._webhook_last_error = (int(time.time()), reason)
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 2.0)
+        """Deliver queued updates side by side, up to max_connections at once, like Telegram.
+
+        An update whose POST failed, timed out (webhook_timeout) or was answered with an error
+        stays queued and is delivered again after a back-off; only a 2xx removes it.
+        """
+        posting: set[asyncio.Task] = set()
+        try:
+            while self.webhook_url and not self._closing:
+                free = self._webhook_max_connections - len(posting)
+                waiting = [entry for entry in self._queue if not entry.fetched]
+                if free <= 0 or not waiting:
+                    await self._wait_changed(0.5)
+                    continue
+                for entry in waiting[:free]:
+                    entry.fetched = True  # here: being posted
+                    task = asyncio.create_task(self._deliver_once(entry))
+                    posting.add(task)
+                    task.add_done_callback(posting.discard)
+        finally:
+            for task in posting:
+                task.cancel()
+
+    async def _deliver_once(self, entry: QueuedUpdate) -> None:
+        status = await self._post_to_webhook(
+            entry.update, self.webhook_url, self.webhook_secret_token
+        )
+        if status is not None and 200 <= status < 300:
+            self.delivered_update_ids.add(entry.update_id)
+            if entry in self._queue:
+                self._queue.remove(entry)
+            self._last_fetch = time.monotonic()
+            self._webhook_failures = 0
+            self._notify()
+            return
+        reason = f"Wrong response from the webhook: {status}" if status else "Connection failed"
+        self._webhook_last_error = (int(time.time()), reason)
+        self._webhook_failures += 1
+        await asyncio.sleep(min(0.05 * 2 ** min(self._webhook_failures, 6), 2.0))
+        entry.fetched = False  # Telegram sends it again
+        self._notify()
 
     async def _post_to_webhook(self, update: dict, url: str, secret: str | None) -> int | None:
         headers = {"Content-Type": "application/json"}
@@ -556,7 +579,12 @@ class FakeTelegram(BotApiMethods):
         error: str | None = None
         assert self._client is not None, "FakeTelegram is not started"
         try:
-            async with self._client.post(url, data=json.dumps(update), headers=headers) as reply:
+            async with self._client.post(
+                url,
+                data=json.dumps(update),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
+            ) as reply:
                 await reply.read()
                 status = reply.status
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -724,6 +752,12 @@ class FakeTelegram(BotApiMethods):
             result = await self._dispatch(spec_method.name, params)
             self._check_result(spec_method.name, result)
         except ApiError as error:
+            if is_poll and error.kind == "conflict" and _hung_up(request):
+                # A long poll its bot abandoned (stopped, or cancelled to stop) and a newer
+                # getUpdates replaced: Telegram's 409 reaches nobody, no mistake of the bot's.
+                call.abandoned = True
+                call.ok, call.error_code, call.description = False, 409, error.description
+                return web.json_response(error.to_response(), status=error.error_code)
             return self._refuse(call, error)
         except asyncio.CancelledError:
             call.abandoned = True
@@ -744,6 +778,7 @@ class FakeTelegram(BotApiMethods):
         return web.json_response({"ok": True, "result": result})
 
     def _refuse(self, call: ApiCall, error: ApiError) -> web.Response:
+        """Answer an error Telegram would give, and note it: a test fails on it by default."""
         call.ok, call.error_code, call.description = False, error.error_code, error.description
         self.rejected_calls.append(
             RejectedCall(
@@ -1020,3 +1055,8 @@ async def running_fake(**options: Any) -> AsyncIterator[FakeTelegram]:
         yield fake
     finally:
         await fake.stop()
+
+
+def _hung_up(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
