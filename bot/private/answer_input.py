@@ -75,6 +75,7 @@ async def _save_text(turn: Turn, message: Message, question: Question, text: str
         SourceMessage(message.chat_id, message.message_id),
         append=appending,
         existing=existing,
+        looked_up=True,
     )
     answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ADDING)
     await turn.commit()
