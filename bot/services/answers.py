@@ -40,17 +40,22 @@ def has_content(answer: Answer | None) -> bool:
 
 
 async def get_answer(
-    session: AsyncSession, round_id: int, person_id: int, question_id: str
+    session: AsyncSession,
+    round_id: int,
+    person_id: int,
+    question_id: str,
+    with_attachments: bool = True,
 ) -> Answer | None:
-    return (
-        await session.execute(
-            select(Answer).where(
-                Answer.round_id == round_id,
-                Answer.person_id == person_id,
-                Answer.question_id == question_id,
-            )
-        )
-    ).scalar_one_or_none()
+    """One answer; without its attachments (a statement fewer) for a caller that never shows
+    them, which then cannot read them by mistake."""
+    query = select(Answer).where(
+        Answer.round_id == round_id,
+        Answer.person_id == person_id,
+        Answer.question_id == question_id,
+    )
+    if not with_attachments:
+        query = query.options(raiseload(Answer.attachments))
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def answers_by_question(

@@ -88,3 +88,23 @@ async def test_the_first_part_of_an_answer_is_written_in_one_insert(fake, bot, d
     assert len(statements) <= 6, "\n".join(statements)
     answer = (await stored_answers(db, sam.user_id))[QUESTIONS[0].id]
     assert answer.text == "We <ask> customers & partners."
+
+
+async def test_adding_to_an_answer_reads_it_without_its_files(fake, bot, db):
+    """More typed to the answer being written: the answer is read without its attachments,
+    which the "Added" message never shows; the files sent before stay with it."""
+    cost = UpdateCost(bot)
+    _manager, token = await start_team(fake)
+    sam, _ = await join(fake, "Sam", token)
+    await type_answer(sam, "We start from what customers tell us.")
+    await sam.send_photo()
+    await sam.wait_for_message(contains="Kept your photo")
+
+    statements, commits = await cost.of_typed_message(fake, sam, "Then we write it down.")
+
+    assert commits == 1
+    # INSERT processed_update, SELECT person, SELECT answer, UPDATE answer, INSERT answer_message.
+    assert len(statements) <= 5, "\n".join(statements)
+    answer = (await stored_answers(db, sam.user_id))[QUESTIONS[0].id]
+    assert answer.text.endswith("Then we write it down.")
+    assert len(answer.attachments) == 1
