@@ -171,14 +171,16 @@ async def _on_same(turn, context, query, question, button) -> None:
         return
     answer = await rounds.carry_over(turn.session, turn.round_id, turn.person.id, previous)
     answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ADDING)
+    to_rate = question.asks_rating and answer.rating is None
+    screen = None if to_rate else await next_screen(turn, after=question.id)
     await turn.commit()
     await query.answer(_("Kept your answer from last time"))
     await edit_quietly(query)
     chat_id = query.message.chat.id
-    if question.asks_rating and answer.rating is None:
+    if screen is None:
         await _send_saved(context, chat_id, turn.round_id, answer, question)
         return
-    await ask_next(turn, context, chat_id, after=question.id)
+    await screen.send(context.bot, chat_id)
 
 
 async def _send_saved(context, chat_id: int, round_id: int, answer, question) -> None:
