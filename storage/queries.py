@@ -80,6 +80,9 @@ class TeamOfMember:
     team: Team
     role: str
     open_round: AssessmentRound | None  # the team's current round (see current_round)
+    # The team's round before the open one, whose answers are offered as "still true?" (None in
+    # a team's first round, which then spares looking for them).
+    earlier_round_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,13 @@ def _person_state_query():
         .correlate(Membership)
         .scalar_subquery()
     )
+    earlier_round = aliased(AssessmentRound)
+    earlier_round_id = (
+        select(func.max(earlier_round.id))
+        .where(earlier_round.team_id == Membership.team_id, earlier_round.id < AssessmentRound.id)
+        .correlate(Membership, AssessmentRound)
+        .scalar_subquery()
+    )
     text_wait_since = (
         select(func.max(ActionEvent.at))
         .where(
@@ -139,6 +149,7 @@ def _person_state_query():
             Team,
             Membership.role,
             AssessmentRound,
+            earlier_round_id,
             text_wait_since,
         )
         .select_from(Person)
@@ -165,6 +176,10 @@ async def person_state(session: AsyncSession, telegram_user_id: int) -> PersonSt
     rows = (await session.execute(_PERSON_STATE, {"telegram_user_id": telegram_user_id})).all()
     if not rows:
         return None
-    person, conversation, active, _team, _role, _round, wait_since = rows[0]
-    teams = [TeamOfMember(team, role, round_) for *_, team, role, round_, _wait in rows if team]
+    person, conversation, active, *_membership, wait_since = rows[0]
+    teams = [
+        TeamOfMember(team, role, round_, earlier)
+        for *_, team, role, round_, earlier, _wait in rows
+        if team
+    ]
     return PersonState(person, conversation, active, teams, wait_since)

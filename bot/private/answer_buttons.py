@@ -20,6 +20,7 @@ from bot.private.asking import (
     PAUSED_TEXT,
     Steps,
     ask_next,
+    next_screen,
     question_or_none,
     resume,
     show_question,
@@ -55,10 +56,11 @@ async def _on_help(turn, context, query, question, button) -> None:
 async def _mark(turn, context, query, question, status: AnswerStatus, said: str) -> None:
     """Skip or not my area: the status is stored and the next question follows."""
     await answers.set_status(turn.session, turn.round_id, turn.person.id, question.id, status)
+    screen = await next_screen(turn, after=question.id)
     await turn.commit()
     await query.answer(said)
     await edit_quietly(query)
-    await ask_next(turn, context, query.message.chat.id, after=question.id)
+    await screen.send(context.bot, query.message.chat.id)
 
 
 async def _on_skip(turn, context, query, question, button) -> None:
@@ -101,20 +103,24 @@ async def _on_next(turn, context, query, question, button) -> None:
 
 
 async def _on_rate(turn, context, query, question, button) -> None:
+    """The rating is stored and the next question follows, in one transaction: the answer and
+    the statuses that decide what is next are read together."""
     if button.arg is None or button.arg >= len(MATURITY_LEVELS) or not question.asks_rating:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     level = MATURITY_LEVELS[button.arg]
-    answer = await answers.set_rating(
-        turn.session, turn.round_id, turn.person.id, question.id, level.id
+    answer, statuses = await answers.answer_with_statuses(
+        turn.session, turn.round_id, turn.person.id, question.id
     )
     if answer is None:
         await query.answer(_("Type an answer first, then rate it."), show_alert=True)
         return
+    await answers.rate(turn.session, answer, level.id)
+    screen = await next_screen(turn, after=question.id, statuses=statuses)
     await turn.commit()
     await query.answer(_("Rated: {level}").format(level=maturity_label(level.id)))
     await edit_quietly(query)
-    await ask_next(turn, context, query.message.chat.id, after=question.id)
+    await screen.send(context.bot, query.message.chat.id)
 
 
 async def _on_resume(turn, context, query, question, button) -> None:
@@ -158,21 +164,23 @@ async def _on_same(turn, context, query, question, button) -> None:
         await query.answer(_("You have already answered this in this round; /review changes it."))
         return
     previous = await rounds.previous_answer(
-        turn.session, turn.assessment.team.id, turn.round_id, turn.person.id, question.id
+        turn.session, turn.assessment.earlier_round_id, turn.person.id, question.id
     )
     if not answers.has_content(previous):
         await query.answer(_("There is no earlier answer to keep here."), show_alert=True)
         return
     answer = await rounds.carry_over(turn.session, turn.round_id, turn.person.id, previous)
     answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ADDING)
+    to_rate = question.asks_rating and answer.rating is None
+    screen = None if to_rate else await next_screen(turn, after=question.id)
     await turn.commit()
     await query.answer(_("Kept your answer from last time"))
     await edit_quietly(query)
     chat_id = query.message.chat.id
-    if question.asks_rating and answer.rating is None:
+    if screen is None:
         await _send_saved(context, chat_id, turn.round_id, answer, question)
         return
-    await ask_next(turn, context, chat_id, after=question.id)
+    await screen.send(context.bot, chat_id)
 
 
 async def _send_saved(context, chat_id: int, round_id: int, answer, question) -> None:

@@ -56,7 +56,9 @@ async def text_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def _save_text(turn: Turn, message: Message, question: Question, text: str) -> None:
     appending = turn.conversation.step == Steps.ADDING
-    existing = await answers.get_answer(turn.session, turn.round_id, turn.person.id, question.id)
+    existing = await answers.get_answer(
+        turn.session, turn.round_id, turn.person.id, question.id, with_attachments=False
+    )
     current = len(existing.text) if existing is not None and appending else 0
     if current + len(text) > ANSWER_MAX_CHARS:
         await message.reply_text(
@@ -75,6 +77,7 @@ async def _save_text(turn: Turn, message: Message, question: Question, text: str
         SourceMessage(message.chat_id, message.message_id),
         append=appending,
         existing=existing,
+        looked_up=True,
     )
     answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ADDING)
     await turn.commit()

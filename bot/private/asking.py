@@ -7,6 +7,9 @@ answer_buttons), onboarding and the team commands all move a person on through h
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.ext import ContextTypes
 
 from bot.core.i18n import N_
@@ -32,6 +35,18 @@ class Steps:
     DONE = "done"
 
 
+@dataclass
+class Screen:
+    """What the chat shows next, decided (and the conversation moved there) before the turn
+    commits, so that a move and the write before it share one commit; sent after it."""
+
+    messages: list[tuple[str, InlineKeyboardMarkup | None]]
+
+    async def send(self, bot: Bot, chat_id: int) -> None:
+        for text, keyboard in self.messages:
+            await bot.send_message(chat_id, text, reply_markup=keyboard)
+
+
 async def ask_next(
     turn: Turn,
     context: ContextTypes.DEFAULT_TYPE,
@@ -40,17 +55,31 @@ async def ask_next(
     intro: str | None = None,
 ) -> None:
     """Show the next question (or the end); the conversation moves there."""
-    statuses = await turn.statuses()
+    screen = await next_screen(turn, after=after, intro=intro)
+    await turn.commit()
+    await screen.send(context.bot, chat_id)
+
+
+async def next_screen(
+    turn: Turn,
+    after: str | None = None,
+    intro: str | None = None,
+    statuses: dict[str, str] | None = None,
+) -> Screen:
+    """The next question (or the end) for ask_next; `statuses` spares reading them again."""
+    if statuses is None:
+        statuses = await turn.statuses()
     question = next_question(turn.pack, statuses, after=after)
-    # An area just finished: offer to score it (never blocks the next question).
-    await scoring.offer_score(turn, context.bot, chat_id, after, statuses)
+    # An area just finished: offer to score it (a message of its own, before the next question).
+    offer = await scoring.score_offer(turn, after, statuses)
+    messages = [offer] if offer is not None else []
     if question is None:
         answers.move_to(turn.conversation, turn.round_id, None, Steps.DONE)
-        await turn.commit()
         skipped = sum(1 for s in statuses.values() if s == AnswerStatus.SKIPPED)
-        await context.bot.send_message(chat_id, view.finished_text(turn.pack, skipped))
-        return
-    await show_question(turn, context, chat_id, question, statuses, intro=intro)
+        messages.append((view.finished_text(turn.pack, skipped), None))
+        return Screen(messages)
+    shown = await question_screen(turn, question, statuses, intro=intro)
+    return Screen(messages + shown.messages)
 
 
 async def show_question(
@@ -62,6 +91,19 @@ async def show_question(
     intro: str | None = None,
     draft: str | None = None,
 ) -> None:
+    screen = await question_screen(turn, question, statuses, intro=intro, draft=draft)
+    await turn.commit()
+    await screen.send(context.bot, chat_id)
+
+
+async def question_screen(
+    turn: Turn,
+    question: Question,
+    statuses: dict[str, str] | None = None,
+    intro: str | None = None,
+    draft: str | None = None,
+) -> Screen:
+    """The question with its buttons, for show_question; the conversation moves to it."""
     if statuses is None:
         statuses = await turn.statuses()
     answer = None
@@ -74,28 +116,25 @@ async def show_question(
         text = f"{intro}\n\n{text}"
     answers.move_to(turn.conversation, turn.round_id, question.id, Steps.ANSWERING)
     turn.conversation.draft = draft
-    await turn.commit()
-    await context.bot.send_message(
-        chat_id,
-        text,
-        reply_markup=view.question_keyboard(
-            turn.pack,
-            turn.round_id,
-            question,
-            answered=answer is not None,
-            draft=bool(draft),
-            still_true=previous is not None,
-        ),
+    keyboard = view.question_keyboard(
+        turn.pack,
+        turn.round_id,
+        question,
+        answered=answer is not None,
+        draft=bool(draft),
+        still_true=previous is not None,
     )
+    return Screen([(text, keyboard)])
 
 
 async def _previous_to_offer(turn: Turn, question: Question, statuses: dict[str, str]):
-    """Last round's answer, shown as "still true?" while this round has none (one statement)."""
+    """Last round's answer, shown as "still true?" while this round has none (one statement,
+    none in a team's first round)."""
     status = statuses.get(question.id)
     if status == AnswerStatus.ANSWERED:
         return None
     previous = await rounds.previous_answer(
-        turn.session, turn.assessment.team.id, turn.round_id, turn.person.id, question.id
+        turn.session, turn.assessment.earlier_round_id, turn.person.id, question.id
     )
     return previous if offer_previous_answer(status, answers.has_content(previous)) else None
 

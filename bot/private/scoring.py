@@ -10,7 +10,7 @@ sees another person's score before a manager reveals them in the group.
 
 from __future__ import annotations
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.core.callbacks import SCORE_PATTERN, score_data
@@ -80,33 +80,26 @@ async def score_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
 
 
-async def offer_score(turn: Turn, bot: Bot, chat_id: int, after: str | None, statuses) -> None:
-    """After the last question of an area: offer to score it (a message of its own, so the next
-    question follows at once and nobody is held up)."""
+async def score_offer(
+    turn: Turn, after: str | None, statuses
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """After the last question of an area: the offer to score it (a message of its own, so the
+    next question follows at once and nobody is held up); None when there is nothing to offer."""
     if after is None or turn.pack.scoring is None:
-        return
+        return None
     area = turn.pack.area_of(after)
     if not turn.pack.scoring.scores(area.id) or not _finished(area, statuses):
-        return
+        return None
     if area.id in await scores.my_scores(turn.session, turn.round_id, turn.person.id):
-        return
+        return None
     number = turn.pack.areas().index(area) + 1
-    await bot.send_message(
-        chat_id,
-        _("🎯 You finished <b>{area}</b>. Score it now, or later with /score.").format(
-            area=esc(area.title)
-        ),
-        reply_markup=InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        _("🎯 Score this area"),
-                        callback_data=score_data("area", turn.round_id, number),
-                    )
-                ]
-            ]
-        ),
+    text = _("🎯 You finished <b>{area}</b>. Score it now, or later with /score.").format(
+        area=esc(area.title)
     )
+    button = InlineKeyboardButton(
+        _("🎯 Score this area"), callback_data=score_data("area", turn.round_id, number)
+    )
+    return text, InlineKeyboardMarkup([[button]])
 
 
 def _chosen(match) -> tuple[int, ...]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete
+from sqlalchemy import and_, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased, raiseload
 from sqlmodel import select
 
 from storage.models import (
@@ -39,17 +40,22 @@ def has_content(answer: Answer | None) -> bool:
 
 
 async def get_answer(
-    session: AsyncSession, round_id: int, person_id: int, question_id: str
+    session: AsyncSession,
+    round_id: int,
+    person_id: int,
+    question_id: str,
+    with_attachments: bool = True,
 ) -> Answer | None:
-    return (
-        await session.execute(
-            select(Answer).where(
-                Answer.round_id == round_id,
-                Answer.person_id == person_id,
-                Answer.question_id == question_id,
-            )
-        )
-    ).scalar_one_or_none()
+    """One answer; without its attachments (a statement fewer) for a caller that never shows
+    them, which then cannot read them by mistake."""
+    query = select(Answer).where(
+        Answer.round_id == round_id,
+        Answer.person_id == person_id,
+        Answer.question_id == question_id,
+    )
+    if not with_attachments:
+        query = query.options(raiseload(Answer.attachments))
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 async def answers_by_question(
@@ -108,12 +114,20 @@ async def save_text(
     source: SourceMessage | None,
     append: bool,
     existing: Answer | None = None,
+    looked_up: bool = False,
 ) -> Answer:
     """Store typed text as the answer, or add it to the answer being written.
 
-    `existing` saves a query when the caller already loaded the answer. Adding to an answer
-    being written keeps no revision (it is one answer arriving in parts); replacing one does.
+    `existing` saves a query when the caller already loaded the answer (`looked_up`: the caller
+    looked and there is none yet). Adding to an answer being written keeps no revision (it is
+    one answer arriving in parts); replacing one does.
     """
+    if existing is None and looked_up:
+        answer = await _first_answer(session, round_id, person_id, question_id, text)
+        if answer is not None:
+            _remember_part(session, answer, source, text)
+            await session.flush()
+            return answer
     answer = await _answer_row(session, round_id, person_id, question_id, existing)
     if append and answer.text and answer.status == AnswerStatus.ANSWERED:
         answer.text = answer.text + PART_SEPARATOR + text
@@ -125,6 +139,28 @@ async def save_text(
     answer.updated_at = utcnow()
     _remember_part(session, answer, source, text)
     await session.flush()
+    return answer
+
+
+async def _first_answer(
+    session: AsyncSession, round_id: int, person_id: int, question_id: str, text: str
+) -> Answer | None:
+    """The question's answer, written with its text in one INSERT; None if one arrived meanwhile
+    (the same person's update on another device), which the caller then changes instead."""
+    answer = Answer(
+        round_id=round_id,
+        person_id=person_id,
+        question_id=question_id,
+        status=AnswerStatus.ANSWERED,
+        text=text,
+        attachments=[],
+    )
+    session.add(answer)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        return None
     return answer
 
 
@@ -190,14 +226,41 @@ async def set_rating(
     session: AsyncSession, round_id: int, person_id: int, question_id: str, rating: str
 ) -> Answer | None:
     answer = await get_answer(session, round_id, person_id, question_id)
-    if answer is None:
-        return None
-    if answer.rating != rating:
-        _remember(session, answer)
-        answer.rating = rating
-        answer.updated_at = utcnow()
-        await session.flush()
+    if answer is not None:
+        await rate(session, answer, rating)
     return answer
+
+
+async def answer_with_statuses(
+    session: AsyncSession, round_id: int, person_id: int, question_id: str
+) -> tuple[Answer | None, dict[str, str]]:
+    """This person's answer to one question of a round, and the status of each question they
+    answered in it (one statement: a rating tap reads what it rates and what comes next).
+
+    The answer comes without its attachments, which rating never shows.
+    """
+    this_one = aliased(Answer)
+    rows = await session.execute(
+        select(Answer.question_id, Answer.status, this_one)
+        .outerjoin(this_one, and_(this_one.id == Answer.id, this_one.question_id == question_id))
+        .where(Answer.round_id == round_id, Answer.person_id == person_id)
+        .options(raiseload(this_one.attachments))
+    )
+    statuses, answer = {}, None
+    for other_question, status, row in rows.all():
+        statuses[other_question] = status
+        answer = row or answer
+    return answer, statuses
+
+
+async def rate(session: AsyncSession, answer: Answer, rating: str) -> None:
+    """Rate an answer, keeping the state it replaces (see _remember)."""
+    if answer.rating == rating:
+        return
+    _remember(session, answer)
+    answer.rating = rating
+    answer.updated_at = utcnow()
+    await session.flush()
 
 
 class ClosedRoundError(Exception):

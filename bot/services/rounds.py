@@ -73,19 +73,16 @@ async def open_new_round(
 
 
 async def previous_answer(
-    session: AsyncSession, team_id: int, round_id: int, person_id: int, question_id: str
+    session: AsyncSession, earlier_round_id: int | None, person_id: int, question_id: str
 ) -> Answer | None:
-    """The person's answer to this question in the team's round before `round_id` (one
-    statement); only an answer with something in it counts."""
-    previous_round = (
-        select(func.max(AssessmentRound.id))
-        .where(AssessmentRound.team_id == team_id, AssessmentRound.id < round_id)
-        .scalar_subquery()
-    )
+    """The person's answer to this question in the team's round before this one (one statement,
+    none when there is no earlier round); only an answer with something in it counts."""
+    if earlier_round_id is None:
+        return None
     return (
         await session.execute(
             select(Answer).where(
-                Answer.round_id == previous_round,
+                Answer.round_id == earlier_round_id,
                 Answer.person_id == person_id,
                 Answer.question_id == question_id,
                 Answer.status == AnswerStatus.ANSWERED,

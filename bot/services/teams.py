@@ -235,6 +235,7 @@ class Assessment:
     team: Team
     round: AssessmentRound
     role: str
+    earlier_round_id: int | None = None  # the team's round before this one, if any
 
 
 def assessment_of(state: PersonState | None) -> Assessment | None:
@@ -243,7 +244,7 @@ def assessment_of(state: PersonState | None) -> Assessment | None:
     team = state.answering_for() if state is not None else None
     if team is None or team.open_round is None:
         return None
-    return Assessment(team.team, team.open_round, team.role)
+    return Assessment(team.team, team.open_round, team.role, team.earlier_round_id)
 
 
 async def active_assessment(session: AsyncSession, person: Person) -> Assessment | None:
