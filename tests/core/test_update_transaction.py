@@ -10,28 +10,20 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import select
 from telegram import Update
 
 from bot.core.ordering import PerChatUpdateProcessor
-from bot.core.runtime import RUNTIME_KEY
 from storage.models import ProcessedUpdate
 from tests.support.botrunner import running_bot
-from tests.support.databases import StatementCounter
 from tests.support.flows import answer_current, join, start_team
+from tests.support.update_cost import UpdateCost
 
 # INSERT processed_update, SELECT person with their teams, conversation and when a wait for a
 # typed note, reason or theme began (bot.manage.action_notes: none here, so it asks no more),
 # SELECT answer (and its attachments), UPDATE answer, INSERT answer_message.
 MOST_STATEMENTS_PER_TYPED_ANSWER = 6
-# The inbox (bot/ops/inbox.py) around it: storing the update claims it in the same statement,
-# a short transaction; on SQLite the update leaves the inbox in its own transaction (the guard's
-# DELETE), on PostgreSQL in a transaction of the worker's once its replies are sent, so that no
-# other instance starts the chat's next update meanwhile. (The claim loop's reads are not
-# counted: an idle worker looks every LOOK_EVERY_SECONDS, committing nothing.)
-INBOX_WRITES = ["INSERT INTO INBOX_UPDATE", "DELETE FROM INBOX_UPDATE"]
-INBOX_COMMITS = {"sqlite": 1, "postgresql": 2}
 
 
 @pytest.fixture
@@ -40,44 +32,6 @@ async def bot(fake, db):
     of no update) then never falls inside what is measured."""
     async with running_bot(fake, db.url, inbox_claim_seconds=300) as application:
         yield application
-
-
-class UpdateCost:
-    """Statements and commits of the running bot's own engine (scheduler jobs left out)."""
-
-    def __init__(self, application) -> None:
-        self.dialect = application.bot_data[RUNTIME_KEY].engine.dialect.name
-        self.statements = StatementCounter()
-        self.commits = 0
-        engine = application.bot_data[RUNTIME_KEY].engine.sync_engine
-        event.listen(engine, "before_cursor_execute", self.statements)
-        event.listen(engine, "commit", self._on_commit)
-
-    def _on_commit(self, _connection) -> None:
-        self.commits += 1
-
-    def of_updates(self) -> list[str]:
-        inbox = ("lease", "inbox", "advisory")  # PostgreSQL: storing takes its chat's lock first
-        return [s for s in self.statements.statements if not any(w in s for w in inbox)]
-
-    def inbox_writes(self) -> list[str]:
-        return [
-            " ".join(s.split()[:3]).upper()
-            for s in self.statements.statements
-            if "inbox_update" in s and not s.lstrip().upper().startswith("SELECT")
-        ]
-
-    async def of_typed_message(self, fake, person, text: str) -> tuple[list[str], int]:
-        await fake.wait_idle()
-        with self.statements.measure():
-            self.commits = 0
-            await person.send(text)
-            await person.wait_for_message(contains="Added to your answer")
-            await fake.wait_idle()
-            # The worker's delete (PostgreSQL) may come just after the reply.
-            await fake.wait_until(lambda: len(self.inbox_writes()) >= len(INBOX_WRITES))
-            assert self.inbox_writes() == INBOX_WRITES
-            return self.of_updates(), self.commits - INBOX_COMMITS[self.dialect]
 
 
 async def test_a_typed_answer_is_one_transaction_of_a_few_statements(fake, bot, db):

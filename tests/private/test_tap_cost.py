@@ -6,9 +6,12 @@ is the other half of every question answered (bench/throughput.py plays exactly 
 
 from __future__ import annotations
 
+import pytest
+
 from criteria.model import MATURITY_LEVELS
-from tests.core.test_update_transaction import UpdateCost
+from tests.support.botrunner import running_bot
 from tests.support.flows import QUESTIONS, answer_current, join, start_team, stored_answers
+from tests.support.update_cost import UpdateCost
 
 # INSERT processed_update; SELECT the person with their teams, conversation, open round and the
 # round before it (the guards' read, kept for the turn); SELECT the answer being rated with the
@@ -18,15 +21,21 @@ from tests.support.flows import QUESTIONS, answer_current, join, start_team, sto
 MOST_STATEMENTS_PER_RATING_TAP = 6
 
 
+@pytest.fixture
+async def bot(fake, db):
+    """The real application, its inbox claims long (tests/support/update_cost.py)."""
+    async with running_bot(fake, db.url, inbox_claim_seconds=300) as application:
+        yield application
+
+
 async def rating_cost(cost: UpdateCost, fake, person, saved, level: int, shows: str):
     """Tap `level` under the saved answer; (statements, commits, the next message shown)."""
-    await fake.wait_idle()
-    with cost.statements.measure():
-        cost.commits = 0
+
+    async def tap():
         await person.press(saved, MATURITY_LEVELS[level].label)
-        shown = await person.wait_for_message(contains=shows)
-        await fake.wait_idle()
-        return cost.of_updates(), cost.commits, shown
+        return await person.wait_for_message(contains=shows)
+
+    return await cost.of(fake, tap)
 
 
 async def type_answer(person, text: str):
@@ -76,13 +85,11 @@ async def test_the_first_part_of_an_answer_is_written_in_one_insert(fake, bot, d
     sam, _ = await join(fake, "Sam", token)
     await fake.wait_idle()
 
-    with cost.statements.measure():
-        cost.commits = 0
-        await type_answer(sam, "We <ask> customers & partners.")
-        await fake.wait_idle()
-        statements = cost.of_updates()
+    statements, commits, _ = await cost.of(
+        fake, lambda: type_answer(sam, "We <ask> customers & partners.")
+    )
 
-    assert cost.commits == 1
+    assert commits == 1
     # INSERT processed_update, SELECT person, SELECT answer (none yet), INSERT answer,
     # INSERT answer_message, UPDATE conversation.
     assert len(statements) <= 6, "\n".join(statements)

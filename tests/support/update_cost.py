@@ -1,0 +1,76 @@
+"""What one update costs the running bot's database: its statements and commits, the inbox's
+own writes around it (bot/ops/inbox.py) checked and left out.
+
+Used with a bot whose inbox claims are long (`running_bot(..., inbox_claim_seconds=300)`): a
+renewal of them (a statement and a commit of no update) then never falls inside a measure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy import event
+
+from bot.core.runtime import RUNTIME_KEY
+from tests.support.databases import StatementCounter
+
+T = TypeVar("T")
+
+# Storing the update claims it in the same statement, a short transaction; on SQLite the update
+# leaves the inbox in the handling's own transaction (the guard's DELETE), on PostgreSQL in a
+# transaction of the worker's once its replies are sent, so that no other instance starts the
+# chat's next update meanwhile. (The claim loop's reads are not counted: an idle worker looks
+# every LOOK_EVERY_SECONDS, committing nothing.)
+INBOX_WRITES = ["INSERT INTO INBOX_UPDATE", "DELETE FROM INBOX_UPDATE"]
+INBOX_COMMITS = {"sqlite": 1, "postgresql": 2}
+# PostgreSQL: storing takes its chat's advisory lock first.
+_INBOX_WORDS = ("lease", "inbox", "advisory")
+
+
+class UpdateCost:
+    """Statements and commits of the running bot's own engine (scheduler jobs left out)."""
+
+    def __init__(self, application) -> None:
+        self.dialect = application.bot_data[RUNTIME_KEY].engine.dialect.name
+        self.statements = StatementCounter()
+        self.commits = 0
+        engine = application.bot_data[RUNTIME_KEY].engine.sync_engine
+        event.listen(engine, "before_cursor_execute", self.statements)
+        event.listen(engine, "commit", self._on_commit)
+
+    def _on_commit(self, _connection) -> None:
+        self.commits += 1
+
+    def of_updates(self) -> list[str]:
+        return [s for s in self.statements.statements if not any(w in s for w in _INBOX_WORDS)]
+
+    def inbox_writes(self) -> list[str]:
+        return [
+            " ".join(s.split()[:3]).upper()
+            for s in self.statements.statements
+            if "inbox_update" in s and not s.lstrip().upper().startswith("SELECT")
+        ]
+
+    async def of(self, fake, act: Callable[[], Awaitable[T]]) -> tuple[list[str], int, T]:
+        """What the one update `act` sends costs: (its statements, its commits, what `act`
+        returned), once its replies are sent and it has left the inbox."""
+        await fake.wait_idle()
+        with self.statements.measure():
+            self.commits = 0
+            result = await act()
+            await fake.wait_idle()
+            # The worker's delete (PostgreSQL) may come just after the reply.
+            await fake.wait_until(lambda: len(self.inbox_writes()) >= len(INBOX_WRITES))
+            assert self.inbox_writes() == INBOX_WRITES
+            return self.of_updates(), self.commits - INBOX_COMMITS[self.dialect], result
+
+    async def of_typed_message(self, fake, person, text: str) -> tuple[list[str], int]:
+        """A text added to the answer being written: (statements, commits)."""
+
+        async def add() -> None:
+            await person.send(text)
+            await person.wait_for_message(contains="Added to your answer")
+
+        statements, commits, _ = await self.of(fake, add)
+        return statements, commits
