@@ -49,3 +49,9 @@ def test_scale_runs_every_part_on_postgresql():
     assert "digests of 20 teams" in output
     assert "every person exactly once: True" in output
     assert "each once: True" in output
+
+
+def test_instances_share_postgresql_losing_nothing():
+    output = run_quick("instances.py", "--quick", "--database-url", postgres_base_url())
+    assert output.count("equal: True") == 3  # 1, 2 and 3 instances
+    assert "False" not in output
