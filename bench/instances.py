@@ -12,8 +12,9 @@ people. Every N gets a database of its own on the server of --database-url (crea
 dropped afterwards: the one named in the URL is never touched).
 
 The flow is throughput.py's closed loop: each person types an answer, waits for "Saved", taps a
-maturity rating, waits for the next question. CPU is summed over the instances' processes
-(PostgreSQL's and this process's are not in it). After each N the database is checked against
+maturity rating, waits for the next question. CPU is summed over the instances' processes;
+PostgreSQL's is read apart, for the server processes serving the run's database (the server
+must run on this machine). After each N the database is checked against
 what the people sent: every answer stored once with its text whole and its rating, in the order
 answered; a processed_update row for every update sent, the inbox empty; every reply seen once.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -29,7 +31,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -60,6 +64,7 @@ class Sample:
     updates: int  # in the measured closed loop
     seconds: float
     cpu_ms: float  # per update, summed over the instances
+    database_cpu_ms: float  # per update, PostgreSQL's processes serving this database
     latencies: list[float]
     statements: float  # per update, summed over the instances
     proof: list[str]  # what was checked, each line "...: True/False"
@@ -92,7 +97,7 @@ async def run_instances(args, count: int, database_url: str) -> Sample:
             try:
                 for instance in instances:  # one after another: each sets the same webhook
                     await instance.start()
-                sample, people = await load(args, fake, instances)
+                sample, people = await load(args, fake, instances, database_url)
                 sample.proof = await check(args, fake, people, database_url)
             except BaseException:
                 for instance in instances:
@@ -107,6 +112,29 @@ async def run_instances(args, count: int, database_url: str) -> Sample:
     return sample
 
 
+async def database_backends(database_url: str) -> list[int]:
+    """The PostgreSQL server processes serving the instances' connections to this database."""
+    url = make_url(database_url)
+    connection = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(False))
+    try:
+        rows = await connection.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            url.database,
+        )
+    finally:
+        await connection.close()
+    return [row["pid"] for row in rows]
+
+
+def backends_cpu(pids: list[int]) -> dict[int, float]:
+    """CPU seconds of each process still there (the server must run on this machine)."""
+    seconds = {}
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            seconds[pid] = cpu_seconds(pid)
+    return seconds
+
+
 def total_cpu(instances: list[BotProcess]) -> float:
     return sum(cpu_seconds(instance.process.pid) for instance in instances)
 
@@ -116,7 +144,7 @@ async def total_statements(instances: list[BotProcess]) -> int:
     return sum(count["statements"] for count in counts)
 
 
-async def load(args, fake, instances: list[BotProcess]) -> tuple[Sample, list]:
+async def load(args, fake, instances: list[BotProcess], database_url: str) -> tuple[Sample, list]:
     manager = fake.person("Manager")
     await manager.command("/newteam", f"Bench team {DEFAULT_PACK_ID}")
     created = await manager.wait_for_message(contains="is ready", timeout=TIMEOUT_S)
@@ -125,8 +153,14 @@ async def load(args, fake, instances: list[BotProcess]) -> tuple[Sample, list]:
     await closed_loop(people, 1)  # warm up: every instance has handled some of each kind
     await fake.wait_idle(timeout=TIMEOUT_S)
     cpu, statements = total_cpu(instances), await total_statements(instances)
+    # The instances' pools keep their connections: a backend started during the loop from 0.
+    database_before = backends_cpu(await database_backends(database_url))
     timings, seconds = await closed_loop(people, args.rounds)
     cpu = total_cpu(instances) - cpu
+    database_after = backends_cpu(await database_backends(database_url))
+    database_cpu = sum(
+        seconds_now - database_before.get(pid, 0.0) for pid, seconds_now in database_after.items()
+    )
     await fake.wait_idle(timeout=TIMEOUT_S)
     # Each /healthz read's own SELECT 1 is not the updates'.
     statements = await total_statements(instances) - statements - len(instances)
@@ -135,6 +169,7 @@ async def load(args, fake, instances: list[BotProcess]) -> tuple[Sample, list]:
         timings.updates,
         seconds,
         cpu * 1000 / timings.updates,
+        database_cpu * 1000 / timings.updates,
         timings.all(),
         statements / timings.updates,
         [],
@@ -219,13 +254,14 @@ def report(samples: list[Sample], args) -> None:
     print(f"\n{args.people} people, {args.rounds} questions each in the closed loop; PostgreSQL")
     print(
         f"{'instances':>9} {'updates/s':>9} {'× one':>6} {'CPU ms/upd':>10}"
-        f" {'p50/p95 ms':>11} {'statements/upd':>14}"
+        f" {'PG CPU ms/upd':>13} {'p50/p95 ms':>11} {'statements/upd':>14}"
     )
     base = samples[0].rate
     for s in samples:
         p50, p95 = percentile(s.latencies, 0.5), percentile(s.latencies, 0.95)
         print(
             f"{s.instances:>9} {s.rate:9.1f} {s.rate / base:6.2f} {s.cpu_ms:10.2f}"
+            f" {s.database_cpu_ms:13.2f}"
             f" {f'{p50:.0f}/{p95:.0f}':>11} {s.statements:14.2f}"
         )
     print(f"this machine has {os.cpu_count()} cores, shared by the instances, PostgreSQL and")
