@@ -32,7 +32,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, delete, event, exists, func, or_, select, text, true, update
+from sqlalchemy import (
+    Boolean,
+    bindparam,
+    case,
+    delete,
+    event,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -240,6 +253,85 @@ def _finishing_statements():
 
 _DELETE_HANDLED, _NEXT_OF_CHAT, _CLAIM_ONE = _finishing_statements()
 
+# PostgreSQL, a handled update: the same DELETE, look for the chat's next and claim of it as
+# finish_and_claim_next's, in one statement run on its own (autocommit): one round trip instead of
+# BEGIN, the DELETE, the look, the claim and COMMIT. The statement's sub-statements share one
+# snapshot, where the deleted row is still there: it is left out of the look by its id. The chat's
+# next is claimed only when the handled row was deleted, and both happen at once, as before.
+_FINISH_HANDLED = text(
+    """
+WITH done AS (
+    DELETE FROM inbox_update
+    WHERE update_id = :done_id
+      AND EXISTS (SELECT 1 FROM processed_update WHERE processed_update.update_id = :done_id)
+    RETURNING update_id
+), following AS (
+    SELECT candidate.update_id FROM inbox_update AS candidate
+    WHERE :claim_next AND EXISTS (SELECT 1 FROM done)
+      AND candidate.chat_key = :chat_key AND candidate.update_id <> :done_id
+      AND candidate.dead_at IS NULL
+      AND (candidate.claimed_until IS NULL OR candidate.claimed_until < :now)
+      AND NOT EXISTS (
+          SELECT 1 FROM inbox_update AS earlier
+          WHERE earlier.chat_key = candidate.chat_key AND earlier.update_id < candidate.update_id
+            AND earlier.update_id <> :done_id AND earlier.dead_at IS NULL)
+      AND NOT EXISTS (
+          SELECT 1 FROM inbox_update AS other
+          WHERE other.chat_key = candidate.chat_key AND other.update_id <> candidate.update_id
+            AND other.update_id <> :done_id AND other.claimed_by IS NOT NULL
+            AND other.claimed_until >= :now AND other.dead_at IS NULL)
+    ORDER BY candidate.update_id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE inbox_update SET claimed_by = :holder, claimed_until = :until
+    FROM following WHERE inbox_update.update_id = following.update_id
+    RETURNING inbox_update.update_id, inbox_update.chat_key, inbox_update.payload,
+              inbox_update.attempts
+)
+SELECT EXISTS (SELECT 1 FROM done) AS deleted, claimed.update_id, claimed.chat_key,
+       claimed.payload, claimed.attempts
+FROM (SELECT 1) AS one LEFT JOIN claimed ON true
+"""
+).bindparams(
+    bindparam("now", type_=InboxUpdate.__table__.c.claimed_until.type),
+    bindparam("until", type_=InboxUpdate.__table__.c.claimed_until.type),
+    bindparam("chat_key", type_=InboxUpdate.__table__.c.chat_key.type),
+    bindparam("claim_next", type_=Boolean()),
+)
+
+
+async def _finish_handled(
+    session: AsyncSession,
+    done: Received,
+    holder: str,
+    now: datetime,
+    until: datetime,
+    claim_next: bool,
+) -> tuple[bool, Received | None]:
+    """PostgreSQL: delete `done` if handled and claim its chat's next, in one statement of its
+    own (no transaction around it, so no commit). Returns (deleted, the claimed next)."""
+    connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    row = (
+        await connection.execute(
+            _FINISH_HANDLED,
+            {
+                "done_id": done.update_id,
+                "chat_key": done.chat_key,
+                "claim_next": claim_next and done.chat_key is not None,
+                "holder": holder,
+                "now": now,
+                "until": until,
+            },
+        )
+    ).one()
+    if not row.deleted:
+        # Not handled, or gone already: finish_and_claim_next's general path, in a transaction.
+        await session.rollback()
+        return False, None
+    following = None if row.update_id is None else Received(*row[1:])
+    return True, following
+
 
 async def _lock_chats(session: AsyncSession, received: Sequence[Received]) -> None:
     keys = sorted({item.chat_key for item in received if item.chat_key is not None})
@@ -311,6 +403,10 @@ async def finish_and_claim_next(
 
     Returns the claimed next update and, when the handling failed, what became of `done`.
     """
+    if session.bind.dialect.name == "postgresql":
+        deleted, following = await _finish_handled(session, done, holder, now, until, claim_next)
+        if deleted:
+            return following, None
     # Handled (its processed_update row exists, written by anyone): remove it.
     changed = bool((await session.execute(_DELETE_HANDLED, {"done_id": done.update_id})).rowcount)
     failed = None
