@@ -24,6 +24,12 @@ once (a later update stored and claimed while an earlier one arrives). So both f
 chat's transaction-scoped advisory lock (storing waits for it, claiming skips a chat whose lock is
 taken), and the claiming UPDATE checks the chat again after it: a statement that starts after the
 lock sees what the previous holder committed.
+
+On PostgreSQL the two paths every update takes are one round trip each, run without a
+transaction around them (autocommit: the statement is its own): storing calls
+inbox_store_claimed (migration 0011: the lock, then the INSERT, each statement of the function
+seeing what was committed before it started), and finishing a handled update deletes it and
+claims the chat's next in one statement (_FINISH_HANDLED).
 """
 
 from __future__ import annotations
@@ -74,7 +80,6 @@ _IS_HEAD = ~exists().where(
 _ALIVE = InboxUpdate.dead_at.is_(None)
 _COLUMNS = (InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload, InboxUpdate.attempts)
 # A chat's key is its PostgreSQL advisory lock's key (the migrations' key is far from any chat id).
-_LOCK_CHATS = text("SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) AS key")
 _TRY_LOCK_CHATS = text(
     "SELECT key FROM unnest(CAST(:keys AS bigint[])) AS key WHERE pg_try_advisory_xact_lock(key)"
 )
@@ -145,7 +150,7 @@ async def store_received(
         await session.commit()
         return []
     if postgresql:
-        await _lock_chats(session, received)
+        return await _store_claimed_at_once(session, received, now, holder, until)
     statement = _STORE_CLAIMED[session.bind.dialect.name]
     claimed = []
     for item in received:
@@ -333,10 +338,43 @@ async def _finish_handled(
     return True, following
 
 
-async def _lock_chats(session: AsyncSession, received: Sequence[Received]) -> None:
-    keys = sorted({item.chat_key for item in received if item.chat_key is not None})
-    if keys:  # in one order everywhere: two stores never wait on each other in a cycle
-        await session.execute(_LOCK_CHATS, {"keys": keys})
+# PostgreSQL: the chats' advisory locks, then the INSERT of each update as _STORE_CLAIMED's, in
+# one call of a function (migration 0011), run on its own (autocommit): one round trip.
+_STORE_CLAIMED_AT_ONCE = text(
+    "SELECT claimed FROM inbox_store_claimed(CAST(:update_ids AS bigint[]), "
+    "CAST(:chat_keys AS bigint[]), CAST(:payloads AS text[]), :received_at, :holder, :until) "
+    "AS claimed"
+).bindparams(
+    bindparam("received_at", type_=InboxUpdate.__table__.c.received_at.type),
+    bindparam("until", type_=InboxUpdate.__table__.c.claimed_until.type),
+)
+
+
+async def _store_claimed_at_once(
+    session: AsyncSession,
+    received: Sequence[Received],
+    now: datetime,
+    holder: str,
+    until: datetime | None,
+) -> list[Received]:
+    connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    claimed = set(
+        (
+            await connection.execute(
+                _STORE_CLAIMED_AT_ONCE,
+                {
+                    "update_ids": [item.update_id for item in received],
+                    "chat_keys": [item.chat_key for item in received],
+                    "payloads": [item.payload for item in received],
+                    "received_at": now,
+                    "holder": holder,
+                    "until": until,
+                },
+            )
+        ).scalars()
+    )
+    # Committed with the statement: nothing for the session to commit.
+    return [item for item in received if item.update_id in claimed]
 
 
 async def claim_heads(
