@@ -24,6 +24,12 @@ once (a later update stored and claimed while an earlier one arrives). So both f
 chat's transaction-scoped advisory lock (storing waits for it, claiming skips a chat whose lock is
 taken), and the claiming UPDATE checks the chat again after it: a statement that starts after the
 lock sees what the previous holder committed.
+
+On PostgreSQL the two paths every update takes are one round trip each, run without a
+transaction around them (autocommit: the statement is its own): storing calls
+inbox_store_claimed (migration 0011: the lock, then the INSERT, each statement of the function
+seeing what was committed before it started), and finishing a handled update deletes it and
+claims the chat's next in one statement (_FINISH_HANDLED).
 """
 
 from __future__ import annotations
@@ -32,7 +38,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, delete, event, exists, func, or_, select, text, true, update
+from sqlalchemy import (
+    Boolean,
+    bindparam,
+    case,
+    delete,
+    event,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,7 +80,6 @@ _IS_HEAD = ~exists().where(
 _ALIVE = InboxUpdate.dead_at.is_(None)
 _COLUMNS = (InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload, InboxUpdate.attempts)
 # A chat's key is its PostgreSQL advisory lock's key (the migrations' key is far from any chat id).
-_LOCK_CHATS = text("SELECT pg_advisory_xact_lock(key) FROM unnest(CAST(:keys AS bigint[])) AS key")
 _TRY_LOCK_CHATS = text(
     "SELECT key FROM unnest(CAST(:keys AS bigint[])) AS key WHERE pg_try_advisory_xact_lock(key)"
 )
@@ -132,7 +150,7 @@ async def store_received(
         await session.commit()
         return []
     if postgresql:
-        await _lock_chats(session, received)
+        return await _store_claimed_at_once(session, received, now, holder, until)
     statement = _STORE_CLAIMED[session.bind.dialect.name]
     claimed = []
     for item in received:
@@ -240,11 +258,123 @@ def _finishing_statements():
 
 _DELETE_HANDLED, _NEXT_OF_CHAT, _CLAIM_ONE = _finishing_statements()
 
+# PostgreSQL, a handled update: the same DELETE, look for the chat's next and claim of it as
+# finish_and_claim_next's, in one statement run on its own (autocommit): one round trip instead of
+# BEGIN, the DELETE, the look, the claim and COMMIT. The statement's sub-statements share one
+# snapshot, where the deleted row is still there: it is left out of the look by its id. The chat's
+# next is claimed only when the handled row was deleted, and both happen at once, as before.
+_FINISH_HANDLED = text(
+    """
+WITH done AS (
+    DELETE FROM inbox_update
+    WHERE update_id = :done_id
+      AND EXISTS (SELECT 1 FROM processed_update WHERE processed_update.update_id = :done_id)
+    RETURNING update_id
+), following AS (
+    SELECT candidate.update_id FROM inbox_update AS candidate
+    WHERE :claim_next AND EXISTS (SELECT 1 FROM done)
+      AND candidate.chat_key = :chat_key AND candidate.update_id <> :done_id
+      AND candidate.dead_at IS NULL
+      AND (candidate.claimed_until IS NULL OR candidate.claimed_until < :now)
+      AND NOT EXISTS (
+          SELECT 1 FROM inbox_update AS earlier
+          WHERE earlier.chat_key = candidate.chat_key AND earlier.update_id < candidate.update_id
+            AND earlier.update_id <> :done_id AND earlier.dead_at IS NULL)
+      AND NOT EXISTS (
+          SELECT 1 FROM inbox_update AS other
+          WHERE other.chat_key = candidate.chat_key AND other.update_id <> candidate.update_id
+            AND other.update_id <> :done_id AND other.claimed_by IS NOT NULL
+            AND other.claimed_until >= :now AND other.dead_at IS NULL)
+    ORDER BY candidate.update_id
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE inbox_update SET claimed_by = :holder, claimed_until = :until
+    FROM following WHERE inbox_update.update_id = following.update_id
+    RETURNING inbox_update.update_id, inbox_update.chat_key, inbox_update.payload,
+              inbox_update.attempts
+)
+SELECT EXISTS (SELECT 1 FROM done) AS deleted, claimed.update_id, claimed.chat_key,
+       claimed.payload, claimed.attempts
+FROM (SELECT 1) AS one LEFT JOIN claimed ON true
+"""
+).bindparams(
+    bindparam("now", type_=InboxUpdate.__table__.c.claimed_until.type),
+    bindparam("until", type_=InboxUpdate.__table__.c.claimed_until.type),
+    bindparam("chat_key", type_=InboxUpdate.__table__.c.chat_key.type),
+    bindparam("claim_next", type_=Boolean()),
+)
 
-async def _lock_chats(session: AsyncSession, received: Sequence[Received]) -> None:
-    keys = sorted({item.chat_key for item in received if item.chat_key is not None})
-    if keys:  # in one order everywhere: two stores never wait on each other in a cycle
-        await session.execute(_LOCK_CHATS, {"keys": keys})
+
+async def _finish_handled(
+    session: AsyncSession,
+    done: Received,
+    holder: str,
+    now: datetime,
+    until: datetime,
+    claim_next: bool,
+) -> tuple[bool, Received | None]:
+    """PostgreSQL: delete `done` if handled and claim its chat's next, in one statement of its
+    own (no transaction around it, so no commit). Returns (deleted, the claimed next)."""
+    connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    row = (
+        await connection.execute(
+            _FINISH_HANDLED,
+            {
+                "done_id": done.update_id,
+                "chat_key": done.chat_key,
+                "claim_next": claim_next and done.chat_key is not None,
+                "holder": holder,
+                "now": now,
+                "until": until,
+            },
+        )
+    ).one()
+    if not row.deleted:
+        # Not handled, or gone already: finish_and_claim_next's general path, in a transaction.
+        await session.rollback()
+        return False, None
+    following = None if row.update_id is None else Received(*row[1:])
+    return True, following
+
+
+# PostgreSQL: the chats' advisory locks, then the INSERT of each update as _STORE_CLAIMED's, in
+# one call of a function (migration 0011), run on its own (autocommit): one round trip.
+_STORE_CLAIMED_AT_ONCE = text(
+    "SELECT claimed FROM inbox_store_claimed(CAST(:update_ids AS bigint[]), "
+    "CAST(:chat_keys AS bigint[]), CAST(:payloads AS text[]), :received_at, :holder, :until) "
+    "AS claimed"
+).bindparams(
+    bindparam("received_at", type_=InboxUpdate.__table__.c.received_at.type),
+    bindparam("until", type_=InboxUpdate.__table__.c.claimed_until.type),
+)
+
+
+async def _store_claimed_at_once(
+    session: AsyncSession,
+    received: Sequence[Received],
+    now: datetime,
+    holder: str,
+    until: datetime | None,
+) -> list[Received]:
+    connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    claimed = set(
+        (
+            await connection.execute(
+                _STORE_CLAIMED_AT_ONCE,
+                {
+                    "update_ids": [item.update_id for item in received],
+                    "chat_keys": [item.chat_key for item in received],
+                    "payloads": [item.payload for item in received],
+                    "received_at": now,
+                    "holder": holder,
+                    "until": until,
+                },
+            )
+        ).scalars()
+    )
+    # Committed with the statement: nothing for the session to commit.
+    return [item for item in received if item.update_id in claimed]
 
 
 async def claim_heads(
@@ -311,6 +441,10 @@ async def finish_and_claim_next(
 
     Returns the claimed next update and, when the handling failed, what became of `done`.
     """
+    if session.bind.dialect.name == "postgresql":
+        deleted, following = await _finish_handled(session, done, holder, now, until, claim_next)
+        if deleted:
+            return following, None
     # Handled (its processed_update row exists, written by anyone): remove it.
     changed = bool((await session.execute(_DELETE_HANDLED, {"done_id": done.update_id})).rowcount)
     failed = None
