@@ -151,11 +151,10 @@ async def store_received(
         return []
     if postgresql:
         return await _store_claimed_at_once(session, received, now, holder, until)
-    statement = _STORE_CLAIMED[session.bind.dialect.name]
     claimed = []
     for item in received:
         stored = await session.execute(
-            statement,
+            _STORE_CLAIMED,
             {
                 "update_id": item.update_id,
                 "chat_key": item.chat_key,
@@ -171,9 +170,10 @@ async def store_received(
     return claimed
 
 
-def _store_claimed_statement(insert):
+def _store_claimed_statement():
     """INSERT ... SELECT: the update, claimed for :holder when its chat is free (see
-    store_received); built once per dialect, run with each update's parameters."""
+    store_received); built once, run with each update's parameters. SQLite's: PostgreSQL runs
+    the same INSERT inside the inbox_store_claimed function (migration 0011)."""
     table = InboxUpdate.__table__
     other = table.alias("other")
     chat_key = bindparam("chat_key", type_=table.c.chat_key.type)
@@ -196,17 +196,14 @@ def _store_claimed_statement(insert):
     ).where(true())  # SQLite reads ON CONFLICT after a SELECT without WHERE as a join's
     columns = ["update_id", "chat_key", "payload", "received_at", "claimed_by", "claimed_until"]
     return (
-        insert(table)
+        sqlite_insert(table)
         .from_select(columns, row)
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(table.c.claimed_by)
     )
 
 
-_STORE_CLAIMED = {
-    "postgresql": _store_claimed_statement(postgresql_insert),
-    "sqlite": _store_claimed_statement(sqlite_insert),
-}
+_STORE_CLAIMED = _store_claimed_statement()
 _FORGET = delete(InboxUpdate.__table__).where(
     InboxUpdate.__table__.c.update_id == bindparam("update_id")
 )
