@@ -40,7 +40,7 @@ from bot.private import answering, away, language, onboarding, privacy, review, 
 from bot.scheduled import reminders
 from bot.scheduled.jobs import start_schedules
 from criteria.loader import PackRegistry, load_packs
-from storage.db import create_engine, session_factory
+from storage.db import create_engine, session_factory, unpinged_engine
 from storage.migrate import upgrade_if_behind
 from storage.statement_count import count_statements
 
@@ -139,11 +139,15 @@ async def _open_resources(application: Application) -> None:
     await upgrade_if_behind(engine, settings.database_url)
     if settings.count_sql_statements:
         count_statements(engine)  # from here on: the start-up's migration check is left out
+    sessions = session_factory(engine)
+    inbox_engine = unpinged_engine(engine)  # SQLite: the same engine
     application.bot_data[RUNTIME_KEY] = Runtime(
         settings=settings,
         packs=application.bot_data["packs"],
         engine=engine,
-        sessions=session_factory(engine),
+        sessions=sessions,
+        inbox_engine=inbox_engine,
+        inbox_sessions=sessions if inbox_engine is engine else session_factory(inbox_engine),
         bot_username=application.bot.username,
         clock=application.bot_data["clock"],
     )
@@ -185,4 +189,6 @@ async def _close_resources(application: Application) -> None:
     await stop_leadership(application)
     await asyncio.to_thread(pictures.shutdown)  # the worker process, if one is running
     if runtime is not None:
+        if runtime.inbox_engine not in (None, runtime.engine):
+            await runtime.inbox_engine.dispose()
         await runtime.engine.dispose()

@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import await_
 
+from storage.statement_count import count_like
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 # Waiting for another connection's write lock: first retry after this, doubling up to the cap.
@@ -57,6 +59,34 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     # every update that long before the person hears that the database is unreachable.
     kwargs.setdefault("connect_args", {"timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS})
     return create_async_engine(url, **kwargs)
+
+
+# The inbox's pool (unpinged_engine): a statement or two an update, each a single round trip; a
+# webhook's parallel deliveries store side by side. (A connection above the pool's size is closed
+# when given back: under load that would be a connect every few updates.)
+UNPINGED_POOL_SIZE = 4
+UNPINGED_MAX_OVERFLOW = 4
+
+
+def unpinged_engine(engine: AsyncEngine) -> AsyncEngine:
+    """PostgreSQL: a second, small pool on `engine`'s database whose connections are not pinged
+    when checked out; SQLite: `engine` itself (its one connection is shared by everything).
+
+    For statements whose callers try them again when they fail (the inbox's): a connection the
+    server dropped then costs one retry instead of pool_pre_ping's three round trips (BEGIN, the
+    ping, ROLLBACK) on every use. Its statements are counted with `engine`'s
+    (COUNT_SQL_STATEMENTS).
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    unpinged = create_engine(
+        engine.url.render_as_string(hide_password=False),
+        pool_pre_ping=False,
+        pool_size=UNPINGED_POOL_SIZE,
+        max_overflow=UNPINGED_MAX_OVERFLOW,
+    )
+    count_like(engine, unpinged)
+    return unpinged
 
 
 class _RunAtOnce:

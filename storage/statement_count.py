@@ -44,6 +44,16 @@ def count_statements(engine: AsyncEngine) -> StatementCount:
     return _counts[sync_engine]
 
 
+def count_like(counted: AsyncEngine, other: AsyncEngine) -> None:
+    """Count what `other` runs into `counted`'s count, if `counted` is counted (one figure for
+    the process's database work, whichever pool ran it)."""
+    count = _counts.get(counted.sync_engine)
+    if count is not None and other.sync_engine not in _counts:
+        event.listen(other.sync_engine, "before_cursor_execute", count._on_statement)
+        event.listen(other.sync_engine, "commit", count._on_commit)
+        _counts[other.sync_engine] = count
+
+
 def statement_count(engine: AsyncEngine) -> StatementCount | None:
     """The count of an engine counted by count_statements, else None."""
     return _counts.get(engine.sync_engine)

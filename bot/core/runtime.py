@@ -34,6 +34,9 @@ class Runtime:
     packs: PackRegistry
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    # The inbox's (bot/ops/inbox.py): on PostgreSQL a pool of its own (storage.db.unpinged_engine)
+    inbox_engine: AsyncEngine | None = None
+    inbox_sessions: async_sessionmaker[AsyncSession] | None = None
     bot_username: str = ""
     clock: Clock = system_clock  # every decision about time reads this (bot/core/clock.py)
     # What /export runs in a worker thread (report, upload limit -> files): a seam so a test can

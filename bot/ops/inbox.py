@@ -21,9 +21,10 @@ So:
   out while the process starved) changes nothing: finishing is a compare-and-set on the claim;
 - one chat's updates run one at a time, across all instances, different chats side by side. On
   PostgreSQL an update's row stays claimed until its whole handling is over, replies sent, and is
-  deleted in the transaction that claims the chat's next one: its answer's commit alone does not
-  free the chat. On SQLite (one instance) the row goes in the handling's own commit, a transaction
-  less per update, and this worker keeps the chat's order in memory.
+  deleted in the statement that claims the chat's next one (with the rows of the other updates
+  handled within FINISH_BATCH_SECONDS): its answer's commit alone does not free the chat. On
+  SQLite (one instance) the row goes in the handling's own commit, a transaction less per update,
+  and this worker keeps the chat's order in memory.
 
 A worker renews its claims RENEWALS_PER_LEASE times per lease while it lives, so a long update (an
 export) is not taken over while it runs, and a few missed renewals (a starved process) do not
@@ -52,6 +53,7 @@ from bot.services.inbox import (
     Received,
     claim_heads,
     finish_and_claim_next,
+    finish_handled,
     release_claims,
     renew_claims,
     store_received,
@@ -71,6 +73,10 @@ RETRY_AFTER_FAILURE = timedelta(seconds=1)
 # update this instance received wakes it at once.
 LOOK_EVERY_SECONDS = 0.5
 RETRY_AFTER_ERROR_SECONDS = 1.0
+# PostgreSQL: a handled update's row is deleted within this long, with the others handled
+# meanwhile, in one statement. Meanwhile it stays claimed by this instance, which goes on with the
+# chat's next updates it receives; another instance's wait for the chat grows by as much at most.
+FINISH_BATCH_SECONDS = 0.05
 KEEP_PARSED = 10_000
 
 
@@ -117,7 +123,11 @@ class InboxWorker:
         # handed back at the next renewal instead of renewed.
         self._unfinished: set[int] = set()
         self._tasks: set[asyncio.Task] = set()
-        self._finishing: set[asyncio.Task] = set()  # see _finish_aside
+        # Handled updates whose rows are deleted in the next batch (_finish_aside), the task
+        # that does it, and what tells it not to wait for more (stopping).
+        self._to_finish: list[tuple[Received, bool]] = []
+        self._finisher: asyncio.Task | None = None
+        self._finish_now = asyncio.Event()
         self._loops: list[asyncio.Task] = []
         self._parsed: dict[int, Update] = {}
 
@@ -167,8 +177,9 @@ class InboxWorker:
                 await loop
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._finishing:
-            await asyncio.gather(*self._finishing, return_exceptions=True)
+        self._finish_now.set()
+        if self._finisher is not None:
+            await asyncio.gather(self._finisher, return_exceptions=True)
         try:
             async with self.sessions() as session:
                 await release_claims(session, self.holder)
@@ -259,14 +270,49 @@ class InboxWorker:
                     self._queued.pop(key, None)
 
     def _finish_aside(self, current: Received, *, claim_next: bool) -> None:
-        async def finish() -> None:
-            following, _failed = await self._finish(current, claim_next=claim_next)
-            if following is not None:
-                self._hand_over(following)
+        """Finish a handled update later, with the others handled meanwhile (PostgreSQL)."""
+        self._to_finish.append((current, claim_next))
+        if self._finisher is None or self._finisher.done():
+            self._finisher = asyncio.create_task(self._finish_batches(), name="inbox-finish")
 
-        task = asyncio.create_task(finish(), name=f"inbox-finish-{current.update_id}")
-        self._finishing.add(task)
-        task.add_done_callback(self._finishing.discard)
+    async def _finish_batches(self) -> None:
+        """Delete the handled updates' rows, FINISH_BATCH_SECONDS' worth in one statement, and
+        run the chats' next updates it claims, until none is left to finish."""
+        while self._to_finish:
+            if not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(FINISH_BATCH_SECONDS):
+                        await self._finish_now.wait()
+            batch, self._to_finish = self._to_finish, []
+            claim = [
+                item.chat_key
+                for item, claim_next in batch
+                if claim_next and item.chat_key is not None and not self._stopping
+            ]
+            # Stored from here on: marked again, and seen by this claim or the next one.
+            self._waiting.difference_update(claim)
+            now = utcnow()
+            try:
+                async with self.sessions() as session:
+                    _deleted, following = await finish_handled(
+                        session,
+                        [item for item, _ in batch],
+                        claim,
+                        self.holder,
+                        now,
+                        now + self.lease,
+                    )
+            except Exception as error:
+                # Still in the inbox and ours: handed back at the next renewal, for whoever
+                # claims them next to drop as duplicates; their chats wait for them.
+                log.warning("could not finish %s handled updates: %r", len(batch), error)
+                for item, _ in batch:
+                    self._unfinished.add(item.update_id)
+                    if item.chat_key is not None:
+                        self._waiting.add(item.chat_key)
+                continue
+            for item in following:
+                self._hand_over(item)
 
     async def _hand_back(self, items: list[Received]) -> None:
         try:

@@ -71,7 +71,7 @@ async def running(
         await application.start()
         worker = InboxWorker(
             application,
-            application.bot_data[RUNTIME_KEY].sessions,
+            application.bot_data[RUNTIME_KEY].inbox_sessions,
             instance_name(),
             lease=timedelta(seconds=settings.inbox_claim_seconds),
             retry_after=timedelta(seconds=settings.inbox_retry_seconds),

@@ -29,7 +29,7 @@ On PostgreSQL the two paths every update takes are one round trip each, run with
 transaction around them (autocommit: the statement is its own): storing calls
 inbox_store_claimed (migration 0011: the lock, then the INSERT, each statement of the function
 seeing what was committed before it started), and finishing a handled update deletes it and
-claims the chat's next in one statement (_FINISH_HANDLED).
+claims the chat's next in one statement (_FINISH_HANDLED), for several updates at once.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
-    Boolean,
     bindparam,
     case,
     delete,
@@ -255,84 +254,84 @@ def _finishing_statements():
 
 _DELETE_HANDLED, _NEXT_OF_CHAT, _CLAIM_ONE = _finishing_statements()
 
-# PostgreSQL, a handled update: the same DELETE, look for the chat's next and claim of it as
-# finish_and_claim_next's, in one statement run on its own (autocommit): one round trip instead of
-# BEGIN, the DELETE, the look, the claim and COMMIT. The statement's sub-statements share one
-# snapshot, where the deleted row is still there: it is left out of the look by its id. The chat's
-# next is claimed only when the handled row was deleted, and both happen at once, as before.
+# PostgreSQL, handled updates: the same DELETE, look for each chat's next and claim of it as
+# finish_and_claim_next's, for a batch of updates in one statement run on its own (autocommit):
+# one round trip instead of BEGIN, the DELETE, the look, the claim and COMMIT for each. The
+# statement's sub-statements share one snapshot, where the deleted rows are still there: they are
+# left out of the look by their ids. A chat's next is claimed only when its handled row was
+# deleted, and both happen at once. Only a chat's head (no earlier row alive) is looked at, so
+# one row a chat at most is claimed.
 _FINISH_HANDLED = text(
     """
 WITH done AS (
     DELETE FROM inbox_update
-    WHERE update_id = :done_id
-      AND EXISTS (SELECT 1 FROM processed_update WHERE processed_update.update_id = :done_id)
-    RETURNING update_id
+    WHERE update_id = ANY(CAST(:done_ids AS bigint[]))
+      AND EXISTS (
+          SELECT 1 FROM processed_update
+          WHERE processed_update.update_id = inbox_update.update_id)
+    RETURNING update_id, chat_key
 ), following AS (
     SELECT candidate.update_id FROM inbox_update AS candidate
-    WHERE :claim_next AND EXISTS (SELECT 1 FROM done)
-      AND candidate.chat_key = :chat_key AND candidate.update_id <> :done_id
+    WHERE candidate.chat_key = ANY(CAST(:claim_chats AS bigint[]))
+      AND candidate.chat_key IN (SELECT chat_key FROM done)
+      AND candidate.update_id NOT IN (SELECT update_id FROM done)
       AND candidate.dead_at IS NULL
       AND (candidate.claimed_until IS NULL OR candidate.claimed_until < :now)
       AND NOT EXISTS (
           SELECT 1 FROM inbox_update AS earlier
           WHERE earlier.chat_key = candidate.chat_key AND earlier.update_id < candidate.update_id
-            AND earlier.update_id <> :done_id AND earlier.dead_at IS NULL)
+            AND earlier.update_id NOT IN (SELECT update_id FROM done)
+            AND earlier.dead_at IS NULL)
       AND NOT EXISTS (
           SELECT 1 FROM inbox_update AS other
           WHERE other.chat_key = candidate.chat_key AND other.update_id <> candidate.update_id
-            AND other.update_id <> :done_id AND other.claimed_by IS NOT NULL
-            AND other.claimed_until >= :now AND other.dead_at IS NULL)
-    ORDER BY candidate.update_id
-    LIMIT 1
-    FOR UPDATE SKIP LOCKED
+            AND other.update_id NOT IN (SELECT update_id FROM done)
+            AND other.claimed_by IS NOT NULL AND other.claimed_until >= :now
+            AND other.dead_at IS NULL)
+    FOR UPDATE OF candidate SKIP LOCKED
 ), claimed AS (
     UPDATE inbox_update SET claimed_by = :holder, claimed_until = :until
     FROM following WHERE inbox_update.update_id = following.update_id
     RETURNING inbox_update.update_id, inbox_update.chat_key, inbox_update.payload,
               inbox_update.attempts
 )
-SELECT EXISTS (SELECT 1 FROM done) AS deleted, claimed.update_id, claimed.chat_key,
-       claimed.payload, claimed.attempts
-FROM (SELECT 1) AS one LEFT JOIN claimed ON true
+SELECT true AS deleted, update_id, NULL::bigint AS chat_key, NULL::text AS payload,
+       NULL::integer AS attempts
+FROM done
+UNION ALL
+SELECT false, update_id, chat_key, payload, attempts FROM claimed
 """
 ).bindparams(
     bindparam("now", type_=InboxUpdate.__table__.c.claimed_until.type),
     bindparam("until", type_=InboxUpdate.__table__.c.claimed_until.type),
-    bindparam("chat_key", type_=InboxUpdate.__table__.c.chat_key.type),
-    bindparam("claim_next", type_=Boolean()),
 )
 
 
-async def _finish_handled(
+async def finish_handled(
     session: AsyncSession,
-    done: Received,
+    done: Sequence[Received],
+    claim_next_of: Sequence[int],
     holder: str,
     now: datetime,
     until: datetime,
-    claim_next: bool,
-) -> tuple[bool, Received | None]:
-    """PostgreSQL: delete `done` if handled and claim its chat's next, in one statement of its
-    own (no transaction around it, so no commit). Returns (deleted, the claimed next)."""
-    connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    row = (
-        await connection.execute(
-            _FINISH_HANDLED,
-            {
-                "done_id": done.update_id,
-                "chat_key": done.chat_key,
-                "claim_next": claim_next and done.chat_key is not None,
-                "holder": holder,
-                "now": now,
-                "until": until,
-            },
-        )
-    ).one()
-    if not row.deleted:
-        # Not handled, or gone already: finish_and_claim_next's general path, in a transaction.
-        await session.rollback()
-        return False, None
-    following = None if row.update_id is None else Received(*row[1:])
-    return True, following
+) -> tuple[set[int], list[Received]]:
+    """PostgreSQL: delete the `done` updates that were handled, and claim the next update of
+    each of the chats `claim_next_of` whose handled row went, in one statement of its own (no
+    transaction around it, so no commit). Returns the deleted ids and the claimed updates."""
+    rows = await _run_alone(
+        session,
+        _FINISH_HANDLED,
+        {
+            "done_ids": [item.update_id for item in done],
+            "claim_chats": list(claim_next_of),
+            "now": now,
+            "holder": holder,
+            "until": until,
+        },
+    )
+    deleted = {row.update_id for row in rows if row.deleted}
+    claimed = [Received(*row[1:]) for row in rows if not row.deleted]
+    return deleted, claimed
 
 
 # PostgreSQL: the chats' advisory locks, then the INSERT of each update as _STORE_CLAIMED's, in
@@ -354,24 +353,28 @@ async def _store_claimed_at_once(
     holder: str,
     until: datetime | None,
 ) -> list[Received]:
-    connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    claimed = set(
-        (
-            await connection.execute(
-                _STORE_CLAIMED_AT_ONCE,
-                {
-                    "update_ids": [item.update_id for item in received],
-                    "chat_keys": [item.chat_key for item in received],
-                    "payloads": [item.payload for item in received],
-                    "received_at": now,
-                    "holder": holder,
-                    "until": until,
-                },
-            )
-        ).scalars()
+    rows = await _run_alone(
+        session,
+        _STORE_CLAIMED_AT_ONCE,
+        {
+            "update_ids": [item.update_id for item in received],
+            "chat_keys": [item.chat_key for item in received],
+            "payloads": [item.payload for item in received],
+            "received_at": now,
+            "holder": holder,
+            "until": until,
+        },
     )
+    claimed = {row.claimed for row in rows}
     # Committed with the statement: nothing for the session to commit.
     return [item for item in received if item.update_id in claimed]
+
+
+async def _run_alone(session: AsyncSession, statement, parameters: dict) -> list:
+    """PostgreSQL: run one statement on its own, outside a transaction (autocommit: committed
+    when it returns, no BEGIN or COMMIT round trips), and return its rows."""
+    connection = await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return list((await connection.execute(statement, parameters)).all())
 
 
 async def claim_heads(
@@ -439,9 +442,12 @@ async def finish_and_claim_next(
     Returns the claimed next update and, when the handling failed, what became of `done`.
     """
     if session.bind.dialect.name == "postgresql":
-        deleted, following = await _finish_handled(session, done, holder, now, until, claim_next)
+        claim = [done.chat_key] if claim_next and done.chat_key is not None else []
+        deleted, following = await finish_handled(session, [done], claim, holder, now, until)
         if deleted:
-            return following, None
+            return (following[0] if following else None), None
+        # Not handled, or gone already: the general path, in a transaction.
+        await session.rollback()
     # Handled (its processed_update row exists, written by anyone): remove it.
     changed = bool((await session.execute(_DELETE_HANDLED, {"done_id": done.update_id})).rowcount)
     failed = None

@@ -21,9 +21,10 @@ T = TypeVar("T")
 # the handling's own transaction (the guard's DELETE), on PostgreSQL once its replies are sent,
 # so that no other instance starts the chat's next update meanwhile. On SQLite storing is a short
 # transaction (its INSERT and a commit). On PostgreSQL both are one statement each, run on its
-# own without a transaction (autocommit: no commit): storing calls inbox_store_claimed
-# (migration 0011: the chat's advisory lock, then the INSERT), finishing deletes the row and
-# claims the chat's next (a WITH of a DELETE, a SELECT and an UPDATE). (The claim loop's reads
+# own without a transaction (autocommit: no commit), from a pool of their own: storing calls
+# inbox_store_claimed (migration 0011: the chat's advisory lock, then the INSERT), finishing
+# deletes the rows of the updates handled within the last FINISH_BATCH_SECONDS and claims their
+# chats' next (a WITH of a DELETE, a SELECT and an UPDATE). (The claim loop's reads
 # are not counted: an idle worker looks every LOOK_EVERY_SECONDS, committing nothing.)
 INBOX_WRITES = {
     "sqlite": ["INSERT INTO INBOX_UPDATE", "DELETE FROM INBOX_UPDATE"],
@@ -34,15 +35,17 @@ _INBOX_WORDS = ("lease", "inbox", "advisory")
 
 
 class UpdateCost:
-    """Statements and commits of the running bot's own engine (scheduler jobs left out)."""
+    """Statements and commits of the running bot's own engines, the inbox's pool's included
+    (scheduler jobs left out)."""
 
     def __init__(self, application) -> None:
-        self.dialect = application.bot_data[RUNTIME_KEY].engine.dialect.name
+        runtime = application.bot_data[RUNTIME_KEY]
+        self.dialect = runtime.engine.dialect.name
         self.statements = StatementCounter()
         self.commits = 0
-        engine = application.bot_data[RUNTIME_KEY].engine.sync_engine
-        event.listen(engine, "before_cursor_execute", self.statements)
-        event.listen(engine, "commit", self._on_commit)
+        for engine in {runtime.engine.sync_engine, runtime.inbox_engine.sync_engine}:
+            event.listen(engine, "before_cursor_execute", self.statements)
+            event.listen(engine, "commit", self._on_commit)
 
     def _on_commit(self, _connection) -> None:
         self.commits += 1
