@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import logging
 import statistics
@@ -36,6 +37,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.processes import bot_environment, bot_process, first_poll, free_port
+from bench.profile import Profile, Profiling, profiling
 from bench.seeding import fresh_database
 from bot.playground.botapi.fake_telegram import FakeTelegram
 from criteria.loader import DEFAULT_PACK_ID, load_packs
@@ -170,6 +172,7 @@ class Sample:
     paced_ms: list[float]
     statements: float | None = None  # per update, closed loop
     commits: float | None = None
+    profile: Profile | None = None  # where the bot's CPU went in the closed loop (--profile)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -197,9 +200,10 @@ async def bench_echo(args) -> Sample:
                     for i in range(args.people)
                 ]
                 await closed_loop(loop_people, 1)  # warm up
-                cpu = process.cpu_seconds()
-                timings, seconds = await closed_loop(loop_people, args.rounds * 2)
-                cpu = process.cpu_seconds() - cpu
+                async with maybe_profiling(args, process.pid, "echo") as sampled:
+                    cpu = process.cpu_seconds()
+                    timings, seconds = await closed_loop(loop_people, args.rounds * 2)
+                    cpu = process.cpu_seconds() - cpu
                 paced_people = [
                     Echoing(fake, fake.person(f"Paced {i}", started=True))
                     for i in range(args.people)
@@ -211,6 +215,7 @@ async def bench_echo(args) -> Sample:
         cpu * 1000 / timings.updates,
         timings.all(),
         paced_timings.all(),
+        profile=sampled.profile,
     )
 
 
@@ -241,9 +246,11 @@ async def bench_bot(args, database_url: str) -> Sample:
                 paced_people = await join_team(fake, args.people, "Paced", token)
                 await closed_loop(loop_people, 1)  # warm up
                 await fake.wait_idle(timeout=TIMEOUT_S)
-                counts, cpu = await sql_counts(health_port), process.cpu_seconds()
-                timings, seconds = await closed_loop(loop_people, args.rounds)
-                cpu = process.cpu_seconds() - cpu
+                counts = await sql_counts(health_port)
+                async with maybe_profiling(args, process.pid, "bot") as sampled:
+                    cpu = process.cpu_seconds()
+                    timings, seconds = await closed_loop(loop_people, args.rounds)
+                    cpu = process.cpu_seconds() - cpu
                 await fake.wait_idle(timeout=TIMEOUT_S)
                 after = await sql_counts(health_port)
                 paced_timings = await paced(paced_people, args.pace, args.paced)
@@ -258,7 +265,19 @@ async def bench_bot(args, database_url: str) -> Sample:
         paced_timings.all(),
         statements / timings.updates,
         commits / timings.updates,
+        profile=sampled.profile,
     )
+
+
+@contextlib.asynccontextmanager
+async def maybe_profiling(args, pid: int, name: str):
+    """py-spy on the bot's process for the block when asked (--profile, bench/profile.py)."""
+    if not args.profile:
+        yield Profiling()
+        return
+    keep = Path(args.profile_samples) / f"{name}.txt" if args.profile_samples else None
+    async with profiling(pid, keep) as sampled:
+        yield sampled
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -289,6 +308,10 @@ def report(results: dict[str, list[Sample]], backend: str, runs: int, args) -> N
             f"{mode:<5} {median(samples, lambda s: s.rate):9.1f} {rates:>16}"
             f" {median(samples, lambda s: s.cpu_ms):10.2f} {loop:>20} {paced_:>21}"
         )
+    for mode, samples in results.items():
+        profiled = [s.profile for s in samples if s.profile is not None]
+        if profiled:
+            print(f"{mode}: where its CPU went (py-spy, a closed loop): {profiled[-1].line()}")
     if "bot" not in results:
         return
     bot = results["bot"]
@@ -331,6 +354,16 @@ async def main() -> None:
     parser.add_argument("--modes", default="echo,bot", help="comma-separated: echo, bot")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
     parser.add_argument("--quick", action="store_true", help="one short run (CI)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample each bot's closed loop with py-spy and say where its CPU went",
+    )
+    parser.add_argument(
+        "--profile-samples",
+        default=None,
+        help="with --profile: a folder to keep py-spy's samples in (echo.txt, bot.txt)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.runs, args.people, args.rounds, args.paced = 1, 10, 2, 20
