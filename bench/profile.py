@@ -2,10 +2,12 @@
 given to the library that was running (the innermost frame outside the standard library's
 plumbing), so a table says "SQLAlchemy 31%, httpx 22%..." (bench/throughput.py --profile).
 
-py-spy reads the process's memory from outside (ptrace): the bot runs unchanged, and the
-sampling costs the profiled process nothing measurable. Installed with `pip install -e
-'.[bench]'`; it needs the right to trace the process (root, or the same user with
-kernel.yama.ptrace_scope 0).
+py-spy reads the process's memory from outside (ptrace): the bot runs unchanged. It samples
+without pausing the process (--nonblocking), yet its own work takes CPU beside the bot's on a
+small machine: a profiled run's figures are a little lower than an unprofiled one's, so
+throughput.py's published figures come from runs without --profile. Installed with
+`pip install -e '.[bench]'`; it needs the right to trace the process (root, or the same user
+with kernel.yama.ptrace_scope 0).
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ async def profiling(pid: int, keep: Path | None = None) -> AsyncIterator[Profili
             str(pid),
             "--rate",
             str(SAMPLES_PER_SECOND),
+            "--nonblocking",
             "--format",
             "raw",
             "--output",

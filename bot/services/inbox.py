@@ -518,9 +518,21 @@ async def forget_received(session: AsyncSession, update_id: int) -> None:
 
 
 async def renew_claims(session: AsyncSession, holder: str, until: datetime) -> None:
-    """Extend every claim `holder` still has (it is alive and working on them), and commit."""
+    """Extend every claim `holder` still has (it is alive and working on them), and commit.
+
+    A row another statement holds is left as it is: the worker's batch deleting it (it is done)
+    or an instance taking over a claim that ran out. Waiting for it instead, while the batch
+    waits for a row this renewal holds, is a deadlock (PostgreSQL ends one after a second).
+    """
+    mine = (
+        select(InboxUpdate.update_id)
+        .where(InboxUpdate.claimed_by == holder)
+        .with_for_update(skip_locked=True)
+    )
     await session.execute(
-        update(InboxUpdate).where(InboxUpdate.claimed_by == holder).values(claimed_until=until)
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id.in_(mine.scalar_subquery()))
+        .values(claimed_until=until)
     )
     await session.commit()
 

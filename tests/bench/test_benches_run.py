@@ -39,9 +39,12 @@ def test_footprint_reports_start_up_and_memory():
     assert "start-up to polling" in output and "after /export" in output
 
 
-def test_throughput_reports_both_bots_on_sqlite():
-    output = run_quick("throughput.py", "--quick")
+def test_throughput_reports_both_bots_on_sqlite_with_where_their_cpu_went():
+    output = run_quick("throughput.py", "--quick", "--profile")
     assert "echo" in output and "SQL statements" in output and "paced p95" in output
+    # py-spy sampled both processes (bench/profile.py): the bot's CPU is named by library.
+    assert "echo: where its CPU went" in output
+    assert "bot: where its CPU went" in output and "SQLAlchemy" in output
 
 
 def test_scale_runs_every_part_on_postgresql():

@@ -7,16 +7,22 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import select
+
 from bot.services.inbox import (
     Received,
     claim_heads,
     dead_updates,
     finish_and_claim_next,
+    finish_handled,
     release_claims,
+    renew_claims,
     store_received,
     waiting_updates,
 )
 from bot.services.updates import record_update
+from storage.models import InboxUpdate
 from storage.types import utcnow
 
 LEASE = timedelta(seconds=15)
@@ -68,6 +74,61 @@ async def test_one_chat_at_a_time_in_order_and_taken_over_after_the_lease(db):
     async with db.sessions() as session:
         await release_claims(session, "y")  # y stops cleanly: anyone may take them at once
     assert await claim(db, "z") == [2, 4, 5]
+
+
+async def test_handled_updates_are_finished_together_each_chat_going_on(db):
+    """PostgreSQL's batch (bot/ops/inbox.py finishes what was handled within 50 ms at once)."""
+    if db.backend != "postgresql":
+        pytest.skip("SQLite deletes an update in its handling's own commit")
+    chat_c = 333
+    async with db.sessions() as session:
+        await store_received(
+            session,
+            [update(n, chat) for n, chat in enumerate([CHAT_A, CHAT_B, chat_c] * 2, start=1)],
+            utcnow(),
+        )
+    assert await claim(db, "x") == [1, 2, 3]
+    await handled(db, 1)
+    await handled(db, 2)  # 3's handling failed: rolled back, nothing recorded
+
+    now = utcnow()
+    async with db.sessions() as session:
+        deleted, following = await finish_handled(
+            session,
+            [update(1, CHAT_A), update(2, CHAT_B), update(3, chat_c)],
+            [CHAT_A, chat_c],  # B's next is already queued on this instance: not claimed
+            "x",
+            now,
+            now + LEASE,
+        )
+        assert deleted == {1, 2}  # 3 stays, for a retry
+        assert [item.update_id for item in following] == [4]  # A's next, claimed for x
+        assert await waiting_updates(session) == 4
+    assert await claim(db, "y") == [5]  # B is free and 5 its head; C waits for its 3
+
+
+async def test_renewing_claims_passes_over_a_row_being_finished_instead_of_waiting(db):
+    """Renewal and the batch that deletes handled rows each lock several rows: if the renewal
+    waited for the batch's rows while the batch waited for the renewal's, PostgreSQL would end
+    one as a deadlock, a second later."""
+    if db.backend != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time")
+    async with db.sessions() as session:
+        await store_received(session, [update(1, CHAT_A), update(2, CHAT_B)], utcnow())
+    assert await claim(db, "x") == [1, 2]
+    later = utcnow() + timedelta(minutes=5)
+    async with db.sessions() as finishing:
+        await finishing.execute(  # the batch holds update 1's row
+            select(InboxUpdate).where(InboxUpdate.update_id == 1).with_for_update()
+        )
+        async with db.sessions() as session:
+            await asyncio.wait_for(renew_claims(session, "x", later), timeout=5)
+        await finishing.rollback()
+    async with db.sessions() as session:
+        until = dict(
+            (await session.execute(select(InboxUpdate.update_id, InboxUpdate.claimed_until))).all()
+        )
+    assert until[2] == later and until[1] < later
 
 
 async def test_instances_claiming_at_once_never_share_a_chat(db):
