@@ -20,6 +20,7 @@ from bot.core.clock import Clock, system_clock
 from bot.core.commands import Chat
 from bot.core.config import Settings
 from bot.core.errors import on_error
+from bot.core.http import AiohttpRequest
 from bot.core.ordering import PerChatUpdateProcessor
 from bot.core.rate_limit import ReplyAwareRateLimiter
 from bot.core.runtime import RUNTIME_KEY, Runtime
@@ -76,6 +77,9 @@ def build_application(
         .token(settings.token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
+        # Bot API calls over aiohttp rather than PTB's httpx: less CPU per call (bot/core/http.py).
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
