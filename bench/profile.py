@@ -5,8 +5,8 @@ plumbing), so a table says "SQLAlchemy 31%, httpx 22%..." (bench/throughput.py -
 py-spy reads the process's memory from outside (ptrace): the bot runs unchanged. It samples
 without pausing the process (--nonblocking), yet its own work takes CPU beside the bot's on a
 small machine: a profiled run's figures are a little lower than an unprofiled one's, so
-throughput.py's published figures come from runs without --profile. Installed with
-`pip install -e '.[bench]'`; it needs the right to trace the process (root, or the same user
+throughput.py's published figures come from runs without --profile. Installed with the test
+extra (`pip install -e '.[test]'`); it needs the right to trace the process (root, or the same user
 with kernel.yama.ptrace_scope 0).
 """
 
@@ -40,6 +40,10 @@ _OWNERS = (
     ("httpcore", "httpx/httpcore/h11"),
     ("h11", "httpx/httpcore/h11"),
     ("anyio", "httpx/httpcore/h11"),
+    ("aiohttp", "aiohttp"),
+    ("multidict", "aiohttp"),
+    ("yarl", "aiohttp"),
+    ("propcache", "aiohttp"),
     ("telegram", "python-telegram-bot"),
     ("tornado", "tornado"),
     ("asyncio", "asyncio event loop"),
@@ -54,12 +58,32 @@ _OWNERS = (
     ("storage", "the bot's own code"),
 )
 _FILE = re.compile(r"\(([^():]+)(?::\d+)?\)$")
+# Frames of ours that stand for a library's C code, which has no Python frame of its own: SQLite
+# runs inline on the event loop (storage/db.py), so its work shows as the line that calls it.
+_C_CALLERS = {
+    ("storage/db.py", "_RunAtOnce.put_nowait"): "sqlite3",
+    ("storage/db.py", "_begin_immediate"): "sqlite3",
+}
+# A thread pool's thread waiting for work (aiohttp resolves host names in one): idle, which
+# py-spy's sampling without pausing the process cannot always tell from running.
+_IDLE = ("concurrent/futures/thread.py", "_worker")
 
 
-def _owner(frame: str) -> str | None:
+def _where(frame: str) -> tuple[str, str] | None:
+    """(file, function) of a py-spy frame such as "Class.method (package/module.py:12)"."""
     match = _FILE.search(frame)
     if match is None:
         return None
+    return match.group(1), frame[: match.start()].strip()
+
+
+def _owner(frame: str) -> str | None:
+    where = _where(frame)
+    if where is None:
+        return None
+    if where in _C_CALLERS:
+        return _C_CALLERS[where]
+    match = _FILE.search(frame)
     parts = Path(match.group(1)).parts
     for part in parts[:-1] or parts:
         for prefix, owner in _OWNERS:
@@ -94,6 +118,8 @@ def read_raw(path: Path) -> Profile:
         if not stack or not count.isdigit():
             continue
         frames = stack.split(";")
+        if _where(frames[-1]) == _IDLE:
+            continue
         owner = next((found for frame in reversed(frames) if (found := _owner(frame))), "other")
         profile.samples += int(count)
         profile.by_owner[owner] += int(count)
@@ -118,7 +144,7 @@ async def profiling(pid: int, keep: Path | None = None) -> AsyncIterator[Profili
     result = Profiling()
     executable = py_spy()
     if executable is None:
-        raise RuntimeError("py-spy is not installed: pip install -e '.[bench]'")
+        raise RuntimeError("py-spy is not installed: pip install -e '.[test]'")
     with tempfile.TemporaryDirectory() as folder:
         raw = Path(folder) / "samples.txt"
         recorder = await asyncio.create_subprocess_exec(
