@@ -30,33 +30,33 @@ SAMPLES_PER_SECOND = 200
 # no library here (the standard library's plumbing: dataclasses, enum, typing...) pass the
 # sample on to their caller; asyncio's event loop is named as itself, since its own work (the
 # selector, scheduling callbacks) is what it is charged with.
-_OWNERS = (
-    ("sqlalchemy", "SQLAlchemy"),
-    ("sqlmodel", "SQLAlchemy"),
-    ("asyncpg", "asyncpg"),
-    ("aiosqlite", "sqlite3"),
-    ("sqlite3", "sqlite3"),
-    ("httpx", "httpx/httpcore/h11"),
-    ("httpcore", "httpx/httpcore/h11"),
-    ("h11", "httpx/httpcore/h11"),
-    ("anyio", "httpx/httpcore/h11"),
-    ("aiohttp", "aiohttp"),
-    ("multidict", "aiohttp"),
-    ("yarl", "aiohttp"),
-    ("propcache", "aiohttp"),
-    ("telegram", "python-telegram-bot"),
-    ("tornado", "tornado"),
-    ("asyncio", "asyncio event loop"),
-    ("selectors", "asyncio event loop"),
-    ("json", "json"),
-    ("babel", "Babel"),
-    ("gettext", "Babel"),
-    ("pydantic", "pydantic"),
-    ("logging", "logging"),
-    ("bot", "the bot's own code"),
-    ("criteria", "the bot's own code"),
-    ("storage", "the bot's own code"),
-)
+_OWNERS = {
+    "sqlalchemy": "SQLAlchemy",
+    "sqlmodel": "SQLAlchemy",
+    "asyncpg": "asyncpg",
+    "aiosqlite": "sqlite3",
+    "sqlite3": "sqlite3",
+    "httpx": "httpx/httpcore/h11",
+    "httpcore": "httpx/httpcore/h11",
+    "h11": "httpx/httpcore/h11",
+    "anyio": "httpx/httpcore/h11",
+    "aiohttp": "aiohttp",
+    "multidict": "aiohttp",
+    "yarl": "aiohttp",
+    "propcache": "aiohttp",
+    "telegram": "python-telegram-bot",
+    "tornado": "tornado",
+    "asyncio": "asyncio event loop",
+    "selectors": "asyncio event loop",
+    "json": "json",
+    "babel": "Babel",
+    "gettext": "Babel",
+    "pydantic": "pydantic",
+    "logging": "logging",
+    "bot": "the bot's own code",
+    "criteria": "the bot's own code",
+    "storage": "the bot's own code",
+}
 _FILE = re.compile(r"\(([^():]+)(?::\d+)?\)$")
 # Frames of ours that stand for a library's C code, which has no Python frame of its own: SQLite
 # runs inline on the event loop (storage/db.py), so its work shows as the line that calls it.
@@ -83,16 +83,11 @@ def _owner(frame: str) -> str | None:
         return None
     if where in _C_CALLERS:
         return _C_CALLERS[where]
-    match = _FILE.search(frame)
-    parts = Path(match.group(1)).parts
-    for part in parts[:-1] or parts:
-        for prefix, owner in _OWNERS:
-            if part == prefix:
-                return owner
-    name = Path(match.group(1)).stem
-    for prefix, owner in _OWNERS:
-        if name == prefix:
-            return owner
+    path = Path(where[0])
+    # A package's folder (sqlalchemy/orm/session.py), else a module of its own (selectors.py).
+    for name in (*path.parts[:-1], path.stem):
+        if name in _OWNERS:
+            return _OWNERS[name]
     return None
 
 
